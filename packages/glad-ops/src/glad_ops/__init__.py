@@ -1,7 +1,27 @@
-"""Fused StyleGAN kernels (bias_act, upfirdn2d, filtered_lrelu) as torch custom ops, with a pure-PyTorch reference path."""
+"""glad-ops: the StyleGAN3 custom ops (bias_act, upfirdn2d, filtered_lrelu) as torch custom ops.
+
+Each op has a pure-PyTorch reference path (`impl='ref'`) and compiled CPU/CUDA kernels (`impl='native'`);
+`impl=None` picks the compiled kernels when they serve the input's device and dtype.
+`native_available(device)` says whether they do, and why not.
+"""
+
+from ._load import NativeStatus, native_available
+from .bias_act import bias_act
+from .filtered_lrelu import filtered_lrelu
+from .filters import setup_filter
+from .resample import downsample2d, filter2d, upsample2d
+from .upfirdn2d import upfirdn2d
 
 __version__ = "0.1.0"
 
-from .latent_backprop import latent_backprop  # noqa: E402
-
-__all__ = ["latent_backprop"]
+__all__ = [
+    "NativeStatus",
+    "bias_act",
+    "downsample2d",
+    "filter2d",
+    "filtered_lrelu",
+    "native_available",
+    "setup_filter",
+    "upfirdn2d",
+    "upsample2d",
+]

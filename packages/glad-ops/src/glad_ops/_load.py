@@ -1,0 +1,102 @@
+"""Find and load the compiled kernels (`_lib/libglad_ops_cpu.so`, then `_lib/libglad_ops_cuda.so`).
+
+Loading never raises: a missing or broken library is recorded with the reason, and the ops fall back to the
+reference path. `native_available(device)` reports the outcome per device.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+LIB_DIR = Path(__file__).resolve().parent / "_lib"
+CPU_LIBRARY = "libglad_ops_cpu.so"
+CUDA_LIBRARY = "libglad_ops_cuda.so"
+DISABLE_ENV = "GLAD_OPS_DISABLE_NATIVE"
+
+
+@dataclass(frozen=True)
+class NativeStatus:
+    """Whether compiled kernels serve a device; truthy iff `available`; `reason` says why (not)."""
+
+    available: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.available
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """Outcome of loading the libraries: one status for the CPU library, one for the CUDA library."""
+
+    cpu: NativeStatus
+    cuda: NativeStatus
+
+
+def _load_one(path: Path) -> NativeStatus:
+    if not path.is_file():
+        return NativeStatus(
+            False,
+            f"{path.name} not found in {path.parent} (glad-ops was installed without "
+            "compiled kernels; reinstall with a C++ compiler to build them)",
+        )
+    try:
+        torch.ops.load_library(str(path))
+    except Exception as err:  # noqa: BLE001 - any loader failure means "fall back to ref"
+        return NativeStatus(False, f"loading {path} failed: {type(err).__name__}: {err}")
+    return NativeStatus(True, f"loaded {path}")
+
+
+def load_libraries(lib_dir: Path = LIB_DIR) -> LoadResult:
+    """Load the CPU library (schemas + CPU kernels), register the Python autograd/fake kernels, then CUDA."""
+    if os.environ.get(DISABLE_ENV, "") not in ("", "0"):
+        off = NativeStatus(False, f"disabled by the environment variable {DISABLE_ENV}")
+        return LoadResult(off, off)
+    cpu = _load_one(lib_dir / CPU_LIBRARY)
+    if not cpu:
+        return LoadResult(cpu, NativeStatus(False, f"the CPU library is needed first: {cpu.reason}"))
+    try:
+        from . import _native  # noqa: F401 - registers autograd and fake kernels on glad_ops::*
+    except Exception as err:  # noqa: BLE001
+        bad = NativeStatus(False, f"registering autograd/fake kernels failed: {type(err).__name__}: {err}")
+        return LoadResult(bad, bad)
+    cuda_path = lib_dir / CUDA_LIBRARY
+    if cuda_path.is_file():
+        cuda = _load_one(cuda_path)
+    else:
+        cuda = NativeStatus(
+            False,
+            f"{CUDA_LIBRARY} not built (glad-ops was compiled without CUDA; "
+            "rebuild with GLAD_OPS_CUDA=ON and nvcc available)",
+        )
+    return LoadResult(cpu, cuda)
+
+
+_STATE: LoadResult | None = None
+
+
+def state() -> LoadResult:
+    """The load outcome of this process (the libraries are loaded once, on first use)."""
+    global _STATE
+    if _STATE is None:
+        _STATE = load_libraries()
+    return _STATE
+
+
+def native_available(device: str | torch.device = "cpu") -> NativeStatus:
+    """Whether compiled kernels serve `device` ('cpu', 'cuda', 'cuda:1', torch.device), and why not."""
+    device = torch.device(device)
+    result = state()
+    if device.type == "cpu":
+        return result.cpu
+    if device.type == "cuda":
+        if not result.cuda:
+            return result.cuda
+        if not torch.cuda.is_available():
+            return NativeStatus(False, "the CUDA kernels are loaded but torch sees no CUDA device")
+        return result.cuda
+    return NativeStatus(False, f"glad-ops has no compiled kernels for device type {device.type!r}")
