@@ -9,6 +9,7 @@ from ._load import NativeStatus, native_available
 from .bias_act import bias_act
 from .filtered_lrelu import filtered_lrelu
 from .filters import setup_filter
+from .latent_backprop import latent_backprop
 from .resample import downsample2d, filter2d, upsample2d
 from .upfirdn2d import upfirdn2d
 
@@ -20,6 +21,7 @@ __all__ = [
     "downsample2d",
     "filter2d",
     "filtered_lrelu",
+    "latent_backprop",
     "native_available",
     "setup_filter",
     "upfirdn2d",
