@@ -1,0 +1,77 @@
+"""The evaluation architecture zoo, looked up by name.
+
+>>> from glad_eval import models
+>>> net = models.build("convnet", num_classes=10, in_channels=3, image_size=32)   # depth 3 at 32 px
+>>> models.available()   # convnet, resnet18, vgg11, alexnet, vit, their *_cifar variants, mlp, lenet, plugins
+
+Third-party architectures register with :func:`register` or the entry-point group ``glad.architectures``.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from . import alexnet, convnet, lenet, mlp, resnet, vgg, vit  # noqa: F401  (register the built-ins)
+from .convnet import ConvNet, auto_depth
+from .init import initialize
+from .registry import ENTRY_POINT_GROUP, available, default_lr, get_entry, register
+
+EVAL_MODES: dict[str, tuple[str, ...]] = {
+    "M": ("convnet", "resnet18", "vgg11", "alexnet", "vit"),
+    "CIFAR": ("convnet", "alexnet_cifar", "resnet18_cifar", "vgg11_cifar", "vit_cifar"),
+}
+"""The model pools of the reference protocol (spec §5): eval_mode ``M`` and ``CIFAR``."""
+
+
+def _check_positive_int(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"build: {name} must be a positive int, got {value!r}")
+
+
+def build(
+    name: str,
+    *,
+    num_classes: int,
+    in_channels: int,
+    image_size: int,
+    generator: torch.Generator | None = None,
+    device: torch.device | str | None = None,
+    **kw,
+) -> torch.nn.Module:
+    """Build architecture ``name`` for ``in_channels`` x ``image_size`` x ``image_size`` inputs and
+    ``num_classes``.
+
+    ``generator``: draw the initial weights from it (PyTorch's default schemes; reproducible, global RNG
+    untouched); None uses PyTorch's ordinary initialisation. ``device``: where the model lives (default CPU).
+    ``kw`` goes to the architecture (e.g. ConvNet's depth, width, norm, act, pooling). Unknown names raise
+    ValueError listing the zoo.
+    """
+    for arg, value in (
+        ("num_classes", num_classes),
+        ("in_channels", in_channels),
+        ("image_size", image_size),
+    ):
+        _check_positive_int(arg, value)
+    entry = get_entry(name)
+    args = dict(num_classes=num_classes, in_channels=in_channels, image_size=image_size, **kw)
+    if generator is None:
+        model = entry.factory(**args)
+    else:
+        with torch.device("meta"):
+            model = entry.factory(**args)
+        model = initialize(model.to_empty(device=generator.device), generator)
+    return model if device is None else model.to(device)
+
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "EVAL_MODES",
+    "ConvNet",
+    "auto_depth",
+    "available",
+    "build",
+    "default_lr",
+    "get_entry",
+    "initialize",
+    "register",
+]

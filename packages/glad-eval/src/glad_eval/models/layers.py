@@ -1,0 +1,98 @@
+"""Small building blocks shared by the zoo: normalisation, activation and pooling factories (registries)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+
+def instance_norm(channels: int, spatial: tuple[int, int]) -> nn.Module:
+    """'instancenorm' as in the reference zoo: GroupNorm(C, C, affine=True), eps 1e-5 (no running buffers)."""
+    return nn.GroupNorm(channels, channels, affine=True)
+
+
+def batch_norm(channels: int, spatial: tuple[int, int]) -> nn.Module:
+    return nn.BatchNorm2d(channels)
+
+
+def group_norm(channels: int, spatial: tuple[int, int]) -> nn.Module:
+    """GroupNorm with 4 groups (the reference 'groupnorm')."""
+    return nn.GroupNorm(4, channels, affine=True)
+
+
+def layer_norm(channels: int, spatial: tuple[int, int]) -> nn.Module:
+    """LayerNorm over [C, H, W] of the (pre-pool) feature map."""
+    return nn.LayerNorm([channels, *spatial], elementwise_affine=True)
+
+
+NORMS: dict[str, Callable[[int, tuple[int, int]], nn.Module] | None] = {
+    "instancenorm": instance_norm,
+    "batchnorm": batch_norm,
+    "groupnorm": group_norm,
+    "layernorm": layer_norm,
+    "none": None,
+}
+
+ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
+    "relu": lambda: nn.ReLU(inplace=True),
+    "leakyrelu": lambda: nn.LeakyReLU(0.01, inplace=True),
+    "sigmoid": nn.Sigmoid,
+    "gelu": nn.GELU,
+}
+
+POOLINGS: dict[str, Callable[[], nn.Module] | None] = {
+    "avgpool": lambda: nn.AvgPool2d(kernel_size=2, stride=2),
+    "maxpool": lambda: nn.MaxPool2d(kernel_size=2, stride=2),
+    "none": None,
+}
+
+
+def _lookup(table: dict, kind: str, value: str):
+    if not isinstance(value, str) or value.lower() not in table:
+        raise ValueError(f"{kind}={value!r} is not supported; choose one of {', '.join(table)}")
+    return table[value.lower()]
+
+
+def make_norm(norm: str, channels: int, spatial: tuple[int, int]) -> nn.Module | None:
+    """The norm layer named ``norm`` for a [C, H, W] map, or None for 'none'."""
+    factory = _lookup(NORMS, "norm", norm)
+    return None if factory is None else factory(channels, spatial)
+
+
+def make_act(act: str) -> nn.Module:
+    return _lookup(ACTIVATIONS, "act", act)()
+
+
+def make_pool(pooling: str) -> nn.Module | None:
+    factory = _lookup(POOLINGS, "pooling", pooling)
+    return None if factory is None else factory()
+
+
+def first_conv_padding(in_channels: int, default: int, extra: int = 2) -> int:
+    """Padding of a zoo network's first conv: one-channel (MNIST-style) inputs get ``extra`` more (§12)."""
+    return default + extra if in_channels == 1 else default
+
+
+def conv_out(size: int, kernel: int, padding: int, stride: int = 1) -> int:
+    """Spatial size after a conv/pool: floor((size + 2p - k) / s) + 1."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+@torch.no_grad()
+def feature_shape(features: nn.Module, in_channels: int, image_size: int) -> torch.Size:
+    """Shape [C, H, W] of ``features`` applied to one image, computed on a meta-device copy."""
+    probe = torch.empty(1, in_channels, image_size, image_size, device="meta")
+    return copy.deepcopy(features).to("meta")(probe).shape[1:]
+
+
+def check_size(name: str, image_size: int, *, minimum: int = 1, multiple: int = 1) -> None:
+    if not isinstance(image_size, int) or isinstance(image_size, bool):
+        raise TypeError(f"{name}: image_size must be an int, got {type(image_size).__name__}")
+    if image_size < minimum or image_size % multiple:
+        raise ValueError(
+            f"{name}: image_size={image_size} is not supported; it must be >= {minimum}"
+            + (f" and a multiple of {multiple}" if multiple > 1 else "")
+        )

@@ -1,0 +1,60 @@
+"""Architecture registry: names -> factories, with third-party factories found through entry points.
+
+A factory is a callable ``factory(*, num_classes, in_channels, image_size, **kw) -> torch.nn.Module``.
+Built-in factories register themselves with :func:`register`; other packages expose theirs in the entry-point
+group ``glad.architectures`` (the entry point's name is the architecture name, its object the factory; an
+optional ``default_lr`` attribute on the factory sets its evaluation learning rate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from ..registry import Registry
+
+ENTRY_POINT_GROUP = "glad.architectures"
+DEFAULT_LR = 1e-3
+
+ModelFactory = Callable[..., torch.nn.Module]
+
+
+@dataclass(frozen=True)
+class ArchitectureEntry:
+    """One registered architecture: its factory and the evaluation learning rate the protocol uses for it."""
+
+    name: str
+    factory: ModelFactory
+    default_lr: float = DEFAULT_LR
+
+
+_REGISTRY: Registry[ArchitectureEntry] = Registry("architecture", ENTRY_POINT_GROUP)
+
+
+def _from_plugin(name: str, factory: ModelFactory) -> ArchitectureEntry:
+    return ArchitectureEntry(name, factory, float(getattr(factory, "default_lr", DEFAULT_LR)))
+
+
+def register(name: str, *, default_lr: float = DEFAULT_LR) -> Callable[[ModelFactory], ModelFactory]:
+    """Decorator registering a factory under ``name`` (case-insensitive). ``default_lr``: its protocol lr
+    (§12)."""
+    return _REGISTRY.decorator(
+        name, lambda factory: ArchitectureEntry(name.lower(), factory, float(default_lr))
+    )
+
+
+def available() -> list[str]:
+    """Sorted names of every registered architecture (built-ins and entry points)."""
+    return _REGISTRY.names(_from_plugin)
+
+
+def get_entry(name: str) -> ArchitectureEntry:
+    """The registry entry for ``name`` (case-insensitive); ValueError listing the known names if unknown."""
+    return _REGISTRY.get(name, _from_plugin)
+
+
+def default_lr(name: str) -> float:
+    """The evaluation learning rate of architecture ``name`` (spec §12: 1e-3, VGG11 variants 1e-4)."""
+    return get_entry(name).default_lr
