@@ -26,3 +26,8 @@ def check_case(case, impl: str) -> None:
 @pytest.mark.parametrize("case_id", CASE_IDS)
 def test_ref_matches_fixture(op_cases, case_id):
     check_case(op_cases[case_id], "ref")
+
+
+@pytest.mark.parametrize("case_id", [c for c in CASE_IDS if not c.startswith("setup_filter")])
+def test_native_matches_fixture(op_cases, native_cpu, case_id):
+    check_case(op_cases[case_id], "native")

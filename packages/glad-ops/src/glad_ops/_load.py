@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-LIB_DIR = Path(__file__).resolve().parent / "_lib"
+PACKAGE_DIR = Path(__file__).resolve().parent
 CPU_LIBRARY = "libglad_ops_cpu.so"
 CUDA_LIBRARY = "libglad_ops_cuda.so"
 DISABLE_ENV = "GLAD_OPS_DISABLE_NATIVE"
@@ -51,12 +51,30 @@ def _load_one(path: Path) -> NativeStatus:
     return NativeStatus(True, f"loaded {path}")
 
 
-def load_libraries(lib_dir: Path = LIB_DIR) -> LoadResult:
-    """Load the CPU library (schemas + CPU kernels), register the Python autograd/fake kernels, then CUDA."""
+def library_dirs() -> list[Path]:
+    """Where the libraries may lie: `_lib/` in each directory of the package (an editable install has two)."""
+    import glad_ops
+
+    dirs = [Path(p) / "_lib" for p in getattr(glad_ops, "__path__", [])]
+    return dirs or [PACKAGE_DIR / "_lib"]
+
+
+def find_library(name: str) -> Path:
+    """The first `_lib/<name>` that exists (else the first candidate, for the error message)."""
+    candidates = [d / name for d in library_dirs()]
+    return next((p for p in candidates if p.is_file()), candidates[0])
+
+
+def load_libraries(lib_dir: Path | None = None) -> LoadResult:
+    """Load the CPU library (schemas + CPU kernels), register the Python autograd/fake kernels, then CUDA.
+
+    `lib_dir` overrides where the libraries are looked for (default: `library_dirs()`).
+    """
     if os.environ.get(DISABLE_ENV, "") not in ("", "0"):
         off = NativeStatus(False, f"disabled by the environment variable {DISABLE_ENV}")
         return LoadResult(off, off)
-    cpu = _load_one(lib_dir / CPU_LIBRARY)
+    locate = (lambda name: lib_dir / name) if lib_dir is not None else find_library
+    cpu = _load_one(locate(CPU_LIBRARY))
     if not cpu:
         return LoadResult(cpu, NativeStatus(False, f"the CPU library is needed first: {cpu.reason}"))
     try:
@@ -64,7 +82,7 @@ def load_libraries(lib_dir: Path = LIB_DIR) -> LoadResult:
     except Exception as err:  # noqa: BLE001
         bad = NativeStatus(False, f"registering autograd/fake kernels failed: {type(err).__name__}: {err}")
         return LoadResult(bad, bad)
-    cuda_path = lib_dir / CUDA_LIBRARY
+    cuda_path = locate(CUDA_LIBRARY)
     if cuda_path.is_file():
         cuda = _load_one(cuda_path)
     else:

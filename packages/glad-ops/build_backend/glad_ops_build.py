@@ -1,0 +1,136 @@
+"""In-tree PEP 517 backend of glad-ops: scikit-build-core, with a pure-Python fallback.
+
+* Decides the wheel's local version tag before building: `+cu130` when the CUDA kernels will be compiled (nvcc
+  13.0 found and GLAD_OPS_CUDA is not OFF), `+cpu` for the CPU kernels only, `+ref` for a pure-Python wheel.
+  The tag is written to build/glad_ops_version.py, which scikit-build-core's regex provider reads.
+* Builds the kernels with CMake (CMakeLists.txt at the repository root). If the CUDA build fails it warns and
+  retries without CUDA; if that fails too (no compiler, no CMake, a compile error) it warns and builds a
+  pure-Python wheel: the ops then run on the reference path and `glad_ops.native_available()` says that no
+  kernels were built. GLAD_OPS_NATIVE=OFF forces the pure-Python wheel, GLAD_OPS_CUDA=OFF the CPU-only one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+
+import scikit_build_core.build as skb
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+VERSION_FILE = PROJECT_DIR / "build" / "glad_ops_version.py"
+INIT_FILE = PROJECT_DIR / "src" / "glad_ops" / "__init__.py"
+OFF_VALUES = ("0", "off", "false", "no")
+
+
+def _log(message: str) -> None:
+    print(f"[glad-ops build] {message}", file=sys.stderr, flush=True)
+
+
+def _native_disabled() -> bool:
+    return os.environ.get("GLAD_OPS_NATIVE", "").strip().lower() in OFF_VALUES
+
+
+def find_nvcc() -> str | None:
+    """nvcc from $CUDACXX, $CUDA_HOME/bin, $PATH or /usr/local/cuda/bin (CMake searches the same places)."""
+    if os.environ.get("CUDACXX"):
+        return os.environ["CUDACXX"]
+    for home in (os.environ.get("CUDA_HOME"), os.environ.get("CUDA_PATH")):
+        if home and (Path(home) / "bin" / "nvcc").is_file():
+            return str(Path(home) / "bin" / "nvcc")
+    found = shutil.which("nvcc")
+    if found:
+        return found
+    default = Path("/usr/local/cuda/bin/nvcc")
+    return str(default) if default.is_file() else None
+
+
+def cuda_tag(nvcc: str) -> str | None:
+    """'cu130' for nvcc 13.0, None when nvcc does not run."""
+    try:
+        out = subprocess.run([nvcc, "--version"], capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(r"release (\d+)\.(\d+)", out)
+    return f"cu{match.group(1)}{match.group(2)}" if match else None
+
+
+def local_tag(native: bool) -> str:
+    """The local version tag of the wheel about to be built (and, for CUDA, point CMake at the same nvcc)."""
+    if not native:
+        return "ref"
+    if os.environ.get("GLAD_OPS_CUDA", "AUTO").strip().upper() in ("OFF", "0", "FALSE", "NO"):
+        return "cpu"
+    nvcc = find_nvcc()
+    tag = cuda_tag(nvcc) if nvcc else None
+    if tag is None:
+        return "cpu"
+    os.environ.setdefault("CUDACXX", nvcc)
+    return tag
+
+
+def write_version(native: bool) -> str:
+    base = re.search(r'^__version__ = "([^"]+)"', INIT_FILE.read_text(), re.MULTILINE).group(1)
+    version = f"{base}+{local_tag(native)}"
+    VERSION_FILE.parent.mkdir(parents=True, exist_ok=True)
+    VERSION_FILE.write_text(f'__version__ = "{version}"\n')
+    return version
+
+
+def _pure_settings(config_settings: dict | None) -> dict:
+    settings = dict(config_settings or {})
+    settings["wheel.cmake"] = "false"
+    return settings
+
+
+def _build(hook, wheel_directory, config_settings, metadata_directory) -> str:
+    if _native_disabled():
+        _log(f"GLAD_OPS_NATIVE=OFF: building glad-ops {write_version(False)} without compiled kernels")
+        return hook(wheel_directory, _pure_settings(config_settings), metadata_directory)
+    version = write_version(True)
+    _log(f"building glad-ops {version} with compiled kernels")
+    try:
+        return hook(wheel_directory, config_settings, metadata_directory)
+    except (Exception, SystemExit) as err:  # noqa: BLE001 - any native build failure falls back
+        _warn_failed("the glad-ops kernels", err)
+    if not version.endswith(("+cpu", "+ref")):
+        os.environ["GLAD_OPS_CUDA"] = "OFF"
+        _log(f"WARNING: retrying without the CUDA kernels: glad-ops {write_version(True)}")
+        try:
+            return hook(wheel_directory, config_settings, metadata_directory)
+        except (Exception, SystemExit) as err:  # noqa: BLE001
+            _warn_failed("the glad-ops CPU kernels", err)
+    _log(
+        "WARNING: installing the pure-Python reference path instead (slow; glad_ops.native_available() "
+        "reports no kernels). Fix the toolchain and reinstall, or set GLAD_OPS_NATIVE=OFF to skip compiling."
+    )
+    os.environ["GLAD_OPS_NATIVE"] = "OFF"
+    _log(f"building glad-ops {write_version(False)}")
+    return hook(wheel_directory, _pure_settings(config_settings), metadata_directory)
+
+
+def _warn_failed(what: str, err: BaseException) -> None:
+    detail = "".join(traceback.format_exception_only(type(err), err)).strip()
+    _log(f"WARNING: compiling {what} failed ({detail}); see the CMake output above.")
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    return _build(skb.build_wheel, wheel_directory, config_settings, metadata_directory)
+
+
+def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
+    return _build(skb.build_editable, wheel_directory, config_settings, metadata_directory)
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    write_version(not _native_disabled())
+    return skb.get_requires_for_build_wheel(config_settings)
+
+
+def get_requires_for_build_editable(config_settings=None):
+    write_version(not _native_disabled())
+    return skb.get_requires_for_build_editable(config_settings)
