@@ -1,0 +1,142 @@
+"""``glad-eval``: evaluate a distilled set over the architecture zoo (also ``python -m glad_eval``, and under
+``torchrun --nproc-per-node N -m glad_eval ...`` with the jobs sharded over the ranks)."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+
+import torch
+
+from . import models
+from .artifacts import load_distilled
+from .augment import DEFAULT_STRATEGY
+from .data import available_datasets, load_dataset
+from .protocol import EvalConfig, evaluate
+from .protocol.distributed import init_from_env
+
+DEFAULT_DATASET = "mnist5k"
+
+
+def build_parser(prog: str = "glad-eval") -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=prog,
+        description="Train fresh models of every architecture on a distilled set and test them on the real "
+        "test set (GLaD's protocol); prints a table of mean ± std accuracy per architecture and the "
+        "cross-architecture mean.",
+    )
+    p.add_argument(
+        "path", help="directory with images.safetensors, such a file, or an ImageFolder tree of PNGs"
+    )
+    p.add_argument(
+        "--dataset",
+        help=f"real dataset to test on (default: the set's meta['dataset'], else {DEFAULT_DATASET}); one of "
+        f"{', '.join(available_datasets())}",
+    )
+    p.add_argument("--data-root", help="folder holding the dataset's files (CIFAR, ImageNet; not mnist5k)")
+    p.add_argument("--image-size", type=int, help="serve the dataset at this size (default: its own default)")
+    p.add_argument("--download", action="store_true", help="allow downloading the dataset (CIFAR only)")
+    p.add_argument("--models", help="comma-separated architectures (default: the --eval-mode pool)")
+    p.add_argument("--eval-mode", choices=sorted(models.EVAL_MODES), default="M", help="default model pool")
+    p.add_argument("--seeds", type=int, default=5, help="fresh models per architecture (default 5)")
+    p.add_argument("--epochs", type=int, default=1000, help="training epochs per model (default 1000)")
+    p.add_argument("--batch-size", type=int, default=256, help="training batch size (default 256)")
+    p.add_argument(
+        "--lr",
+        action="append",
+        default=[],
+        metavar="[MODEL=]LR",
+        help="learning-rate override, for every model (0.01) or one (vgg11=1e-4); repeatable",
+    )
+    p.add_argument(
+        "--model-option",
+        action="append",
+        default=[],
+        metavar="MODEL.KEY=VALUE",
+        help="architecture option, e.g. convnet.depth=3 or convnet.norm=batchnorm; repeatable",
+    )
+    p.add_argument("--distill-model", default="convnet", help="architecture left out of the cross-arch mean")
+    p.add_argument("--dsa-strategy", default=DEFAULT_STRATEGY, help="DSA families joined by '_' (or 'none')")
+    p.add_argument("--seed", type=int, default=0, help="base seed of every model's init, shuffling and DSA")
+    p.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda if available)")
+    p.add_argument("--out", help="write results.json and results.csv into this directory")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return p
+
+
+def _parse_lrs(items: list[str], model_names: tuple[str, ...]) -> dict[str, float]:
+    lrs: dict[str, float] = {}
+    for item in items:
+        name, _, value = item.rpartition("=")
+        try:
+            lr = float(value)
+        except ValueError:
+            raise ValueError(
+                f"--lr {item!r}: expected LR or MODEL=LR with a number, e.g. 0.01 or vgg11=1e-4"
+            ) from None
+        for target in [name.lower()] if name else model_names:
+            lrs[target] = lr
+    return lrs
+
+
+def _parse_model_options(items: list[str]) -> dict[str, dict]:
+    options: dict[str, dict] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        model, dot, option = key.partition(".")
+        if not (sep and dot and model and option):
+            raise ValueError(f"--model-option {item!r}: expected MODEL.KEY=VALUE, e.g. convnet.depth=3")
+        try:
+            value = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            value = raw
+        options.setdefault(model.lower(), {})[option] = value
+    return options
+
+
+def config_from_args(args: argparse.Namespace) -> EvalConfig:
+    names = (
+        tuple(m.strip().lower() for m in args.models.split(",") if m.strip())
+        if args.models
+        else models.EVAL_MODES[args.eval_mode]
+    )
+    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    return EvalConfig(
+        models=names,
+        num_seeds=args.seeds,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lrs=_parse_lrs(args.lr, names),
+        model_kwargs=_parse_model_options(args.model_option),
+        distill_model=args.distill_model,
+        dsa_strategy=args.dsa_strategy,
+        seed=args.seed,
+        device=device,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (0 ok, 2 bad input)."""
+    args = build_parser().parse_args(argv)
+    try:
+        config = config_from_args(args)
+        config.validate()
+        world = init_from_env(config.device)
+        distilled = load_distilled(args.path)
+        dataset_name = args.dataset or distilled.meta.get("dataset") or DEFAULT_DATASET
+        dataset = load_dataset(
+            dataset_name, root=args.data_root, image_size=args.image_size, download=args.download
+        )
+        report = evaluate(distilled.images, distilled.labels, dataset, config, progress=not args.no_progress)
+    except (ValueError, TypeError, FileNotFoundError) as exc:
+        print(f"glad-eval: error: {exc}", file=sys.stderr)
+        return 2
+    if world.is_main:
+        print(report.format_table())
+        if args.out:
+            json_path, csv_path = report.write(args.out)
+            print(f"wrote {json_path} and {csv_path}")
+    if torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
+    return 0

@@ -1,0 +1,144 @@
+"""Train one fresh model on a distilled set and test its EMA on the real test set (spec §12)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from .. import models
+from ..augment import DSA
+from ..data import Dataset
+from .config import EvalConfig
+from .ema import EMA
+from .schedule import lr_factor
+from .seeds import job_generator
+from .timing import NullTimer, PhaseTimer
+
+
+@dataclass(frozen=True)
+class Job:
+    """One (architecture, seed index) evaluation job."""
+
+    model: str
+    index: int
+
+
+@dataclass
+class JobResult:
+    """Outcome of a job: test accuracy of the EMA model in percent, and its wall time in seconds."""
+
+    model: str
+    index: int
+    accuracy: float
+    seconds: float
+
+
+def build_model(job: Job, dataset: Dataset, config: EvalConfig, device: torch.device) -> torch.nn.Module:
+    """A fresh model for ``job``, initialised from a generator derived from (config.seed, model, index)."""
+    return models.build(
+        job.model,
+        num_classes=dataset.num_classes,
+        in_channels=dataset.channels,
+        image_size=dataset.image_size,
+        generator=job_generator(config.seed, job.model, job.index, "init"),
+        device=device,
+        **config.model_kwargs.get(job.model, {}),
+    )
+
+
+def train_model(
+    model: torch.nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    lr: float,
+    config: EvalConfig,
+    generator: torch.Generator,
+    progress: tqdm | None = None,
+    timer: PhaseTimer | NullTimer | None = None,
+) -> EMA:
+    """Train ``model`` on normalised images ``x`` [N, C, H, W] / labels ``y`` [N] (same device) for
+    config.epochs epochs; returns its EMA. Shuffling and DSA draw from ``generator`` (CPU)."""
+    timer = timer or NullTimer()
+    dsa = DSA(config.dsa_strategy, mode=config.dsa_mode)
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=lr, momentum=config.momentum, weight_decay=config.weight_decay
+    )
+    ema = EMA(model, config.ema_decay)
+    model.train()
+    n = x.shape[0]
+    for epoch in range(config.epochs):
+        with timer.phase("bookkeeping"):
+            for group in optimizer.param_groups:
+                group["lr"] = lr * lr_factor(epoch, config.epochs)
+        with timer.phase("data"):
+            order = torch.randperm(n, generator=generator).to(x.device)
+        for start in range(0, n, config.batch_size):
+            with timer.phase("data"):
+                index = order[start : start + config.batch_size]
+                xb, yb = x[index], y[index]
+            with timer.phase("augment"):
+                xb = dsa.apply(xb, dsa.sample(xb.shape[0], generator=generator, device=x.device))
+            with timer.phase("forward_backward"):
+                loss = F.cross_entropy(model(xb), yb)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+            with timer.phase("optimizer"):
+                optimizer.step()
+        with timer.phase("bookkeeping"):
+            ema.update(model)
+            if progress is not None:
+                progress.update(1)
+    return ema
+
+
+@torch.no_grad()
+def test_accuracy(model: torch.nn.Module, dataset: Dataset, device: torch.device, batch_size: int) -> float:
+    """Accuracy (percent) of ``model`` in eval mode on the whole real test set, no augmentation."""
+    model.eval()
+    test = dataset.test
+    correct = 0
+    for start in range(0, len(test), batch_size):
+        x = dataset.normalize(test.float01(slice(start, start + batch_size), device=device))
+        y = test.labels[start : start + batch_size].to(device)
+        correct += int((model(x).argmax(dim=1) == y).sum())
+    return 100.0 * correct / len(test)
+
+
+def run_job(
+    job: Job,
+    images01: torch.Tensor,
+    labels: torch.Tensor,
+    dataset: Dataset,
+    config: EvalConfig,
+    device: torch.device,
+    *,
+    progress: bool = False,
+    position: int = 0,
+) -> float:
+    """Train job's fresh model on the distilled set, test its EMA; returns the accuracy in percent."""
+    model = build_model(job, dataset, config, device)
+    x = dataset.normalize(images01.to(device=device, dtype=torch.float32))
+    y = labels.to(device=device, dtype=torch.int64)
+    bar = tqdm(
+        total=config.epochs,
+        desc=f"{job.model} #{job.index}",
+        unit="ep",
+        leave=False,
+        disable=not progress,
+        position=position,
+    )
+    with bar:
+        ema = train_model(
+            model,
+            x,
+            y,
+            lr=config.lr_for(job.model),
+            config=config,
+            generator=job_generator(config.seed, job.model, job.index, "train"),
+            progress=bar,
+        )
+    return test_accuracy(ema.model, dataset, device, config.test_batch_size)
