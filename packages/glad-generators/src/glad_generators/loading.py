@@ -6,6 +6,7 @@ Each accepted format is one `SourceFormat` entry (a detector and a reader); `loa
 from __future__ import annotations
 
 import json
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from .config import GeneratorConfig
 from .nn import StyleGANXL
 from .persistence.attribute_dump import is_attribute_dump, read_attribute_dump
 from .persistence.official_pickle import read_official_pickle
+from .persistence.safe_unpickler import UnsafePickleError
 from .saved_format import CONFIG_FILE, WEIGHTS_FILE, is_saved_config, read_saved, weights_metadata_config
 
 Reader = Callable[[Path], tuple[GeneratorConfig, dict[str, torch.Tensor]]]
@@ -113,7 +115,14 @@ def read_generator(path: str | Path) -> tuple[GeneratorConfig, dict[str, torch.T
         raise FileNotFoundError(f"generator path {path} does not exist (accepted: {accepted_formats()})")
     for source_format in FORMATS:
         if source_format.matches(path):
-            return source_format.read(path)
+            try:
+                return source_format.read(path)
+            except UnsafePickleError:
+                raise
+            except (ValueError, LookupError, TypeError, AttributeError, pickle.UnpicklingError) as error:
+                if str(path) in str(error):
+                    raise
+                raise ValueError(f"{path} is not a valid {source_format.description}: {error}") from error
     raise ValueError(f"{path} is not a generator this library can read. Accepted: {accepted_formats()}.")
 
 

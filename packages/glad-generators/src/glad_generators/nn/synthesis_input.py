@@ -23,7 +23,7 @@ class SynthesisInput(nn.Module):
             w_dim, 4, weight_init=0.0, bias_init=[1.0, 0.0, 0.0, 0.0], device=device
         )
         self.weight = nn.Parameter(torch.empty(self.channels, self.channels, device=device))
-        self.register_buffer("transform", torch.eye(3, device=device))
+        self.register_buffer("transform", torch.eye(3).to(device))  # eye on meta is slow
         self.register_buffer("freqs", torch.empty(self.channels, 2, device=device))
         self.register_buffer("phases", torch.empty(self.channels, device=device))
 

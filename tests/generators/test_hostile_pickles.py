@@ -1,0 +1,156 @@
+"""Pickles that try to run code are refused by `load`, and nothing in them runs (no file is written)."""
+
+from __future__ import annotations
+
+import builtins
+import os
+import pickle
+import sys
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import glad_generators
+import pytest
+from glad_generators.persistence.safe_unpickler import UnsafePickleError, safe_load_pickle
+
+
+class _Reduce:
+    """Pickles as `func(*args)`."""
+
+    def __init__(self, func, *args):
+        self.func, self.args = func, args
+
+    def __reduce__(self):
+        return self.func, self.args
+
+
+@contextmanager
+def fake_module(name: str, **members) -> Iterator[types.ModuleType]:
+    """Temporarily importable module `name` (so pickle can reference its members by name)."""
+    module = types.ModuleType(name)
+    for key, value in members.items():
+        if callable(value):
+            value.__module__, value.__qualname__ = name, key
+        setattr(module, key, value)
+    parents = [name.rsplit(".", i)[0] for i in range(name.count("."), 0, -1)]
+    added = [p for p in parents if p not in sys.modules]
+    for parent in added:
+        sys.modules[parent] = types.ModuleType(parent)
+    sys.modules[name] = module
+    try:
+        yield module
+    finally:
+        for key in [name, *added]:
+            del sys.modules[key]
+
+
+def write_pickle(path: Path, obj) -> Path:
+    path.write_bytes(pickle.dumps(obj, protocol=4))
+    return path
+
+
+def persistent_record(module_src: str, class_name: str = "SuperresGenerator", state: dict | None = None):
+    """What stylegan-xl's persistence writes: `_reconstruct_persistent_obj(meta)` with module source."""
+
+    def _reconstruct_persistent_obj(meta):  # never called by the test: only referenced by name
+        raise AssertionError("unreachable")
+
+    with fake_module("torch_utils.persistence", _reconstruct_persistent_obj=_reconstruct_persistent_obj):
+        meta = dict(type="class", version=6, module_src=module_src, class_name=class_name, state=state or {})
+        return pickle.dumps({"G_ema": _Reduce(_reconstruct_persistent_obj, meta)}, protocol=4)
+
+
+@pytest.fixture
+def target(tmp_path: Path) -> Path:
+    return tmp_path / "pwned.txt"
+
+
+def test_reduce_to_os_system_is_refused(tmp_path: Path, target: Path) -> None:
+    path = write_pickle(tmp_path / "evil.pkl", {"G_ema": _Reduce(os.system, f"touch {target}")})
+    with pytest.raises(UnsafePickleError, match="system"):
+        glad_generators.load(path)
+    assert not target.exists()
+
+
+def test_builtins_exec_is_refused(tmp_path: Path, target: Path) -> None:
+    code = f"open({str(target)!r}, 'w').write('x')"
+    path = write_pickle(tmp_path / "evil.pkl", {"G_ema": _Reduce(builtins.exec, code)})
+    with pytest.raises(UnsafePickleError, match="exec"):
+        glad_generators.load(path)
+    assert not target.exists()
+
+
+def test_builtins_open_is_refused(tmp_path: Path, target: Path) -> None:
+    path = write_pickle(tmp_path / "evil.pkl", {"G": _Reduce(builtins.open, str(target), "w")})
+    with pytest.raises(UnsafePickleError, match="open"):
+        glad_generators.load(path)
+    assert not target.exists()
+
+
+def test_payload_nested_deep_inside_a_state_dict_is_refused(tmp_path: Path, target: Path) -> None:
+    state = {"_modules": {"mapping": {"x": [1, 2, {"y": _Reduce(os.system, f"touch {target}")}]}}}
+    path = tmp_path / "evil.pkl"
+    path.write_bytes(persistent_record("pass", state=state))
+    with pytest.raises(UnsafePickleError):
+        glad_generators.load(path)
+    assert not target.exists()
+
+
+def test_embedded_module_source_is_never_executed(tmp_path: Path, target: Path) -> None:
+    source = f"open({str(target)!r}, 'w').write('module source ran')\nclass SuperresGenerator: pass\n"
+    path = tmp_path / "evil_src.pkl"
+    path.write_bytes(persistent_record(source))
+    with pytest.raises(ValueError, match="evil_src.pkl"):  # an empty state is not a generator
+        glad_generators.load(path)
+    assert not target.exists()
+
+
+def test_unknown_globals_are_never_imported(tmp_path: Path, target: Path, monkeypatch) -> None:
+    """A module that would write a file when imported is only named in the pickle: it must stay unimported."""
+    package_dir = tmp_path / "site"
+    package_dir.mkdir()
+    (package_dir / "payload_mod_xyz.py").write_text(
+        f"open({str(target)!r}, 'w').write('imported')\nclass Payload:\n    pass\n"
+    )
+    monkeypatch.syspath_prepend(str(package_dir))
+
+    def payload():  # referenced by name only
+        raise AssertionError("unreachable")
+
+    with fake_module("payload_mod_xyz", Payload=payload):
+        blob = pickle.dumps({"G_ema": _Reduce(payload, "arg")}, protocol=4)
+    path = tmp_path / "unknown.pkl"
+    path.write_bytes(blob)
+    data, stubbed = safe_load_pickle(path)
+    assert "payload_mod_xyz.Payload" in stubbed
+    assert "payload_mod_xyz" not in sys.modules
+    assert not target.exists()
+    with pytest.raises(ValueError, match="no generator found"):
+        glad_generators.load(path)
+    assert not target.exists()
+
+
+def test_unexpected_persistent_ids_are_refused(tmp_path: Path) -> None:
+    class PidPickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            return "storage" if obj == "marker" else None
+
+    path = tmp_path / "pid.pkl"
+    with open(path, "wb") as handle:
+        PidPickler(handle, protocol=4).dump({"G_ema": "marker"})
+    with pytest.raises(UnsafePickleError, match="persistent id"):
+        glad_generators.load(path)
+
+
+def test_non_generator_files_give_a_clear_error(tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    with pytest.raises(ValueError, match=r"notes\.txt.*Accepted:.*\.pkl"):
+        glad_generators.load(text)
+    with pytest.raises(FileNotFoundError, match="missing.pkl"):
+        glad_generators.load(tmp_path / "missing.pkl")
+    plain = write_pickle(tmp_path / "list.pkl", [1, 2, 3])
+    with pytest.raises(ValueError, match="list.pkl.*not the dict"):
+        glad_generators.load(plain)

@@ -1,0 +1,112 @@
+"""Generator registry (built-ins, registration, entry points) and the `glad-generators` command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.metadata import EntryPoint
+from pathlib import Path
+
+import glad_generators
+import pytest
+import torch
+from glad_generators import cli, registry
+
+
+def test_builtins_are_available_and_create_generators(generator_dir: Path) -> None:
+    assert {"stylegan-xl", "random-stylegan-xl"} <= set(registry.available())
+    G = registry.create(
+        "random-stylegan-xl", resolution=16, num_classes=3, seed=2, channel_base=128, channel_max=8
+    )
+    assert G.resolution == 16 and G.num_classes == 3
+    H = registry.create("stylegan-xl", path=str(next(generator_dir.glob("*.pkl"))))
+    assert H.layer_names == glad_generators.load(generator_dir).layer_names
+
+
+def test_register_and_unknown_names(monkeypatch) -> None:
+    monkeypatch.setattr(registry, "_FACTORIES", dict(registry._FACTORIES))
+
+    @registry.register("toy")
+    def toy(scale: float = 1.0):
+        return torch.nn.Identity()
+
+    assert "toy" in registry.available()
+    assert isinstance(registry.create("toy"), torch.nn.Identity)
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register("toy")(lambda: None)
+    with pytest.raises(ValueError, match="unknown generator 'nope'.*random-stylegan-xl"):
+        registry.create("nope")
+
+
+def test_entry_points_are_loaded_lazily(monkeypatch) -> None:
+    monkeypatch.setattr(registry, "_FACTORIES", dict(registry._FACTORIES))
+    ep = EntryPoint(
+        name="plugin-gan",
+        value="glad_generators.random_generator:random_stylegan_xl",
+        group=registry.ENTRY_POINT_GROUP,
+    )
+    monkeypatch.setattr(
+        registry, "entry_points", lambda group: [ep] if group == registry.ENTRY_POINT_GROUP else []
+    )
+    assert "plugin-gan" in registry.available() and "plugin-gan" not in registry._FACTORIES
+    G = registry.create("plugin-gan", resolution=16, num_classes=2, seed=0, channel_base=128, channel_max=8)
+    assert G.resolution == 16 and "plugin-gan" in registry._FACTORIES
+
+
+def test_cli_inspect_random(capsys) -> None:
+    assert (
+        cli.main(
+            ["inspect", "random:32", "--channel-base", "256", "--channel-max", "16", "--num-classes", "10"]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "num_ws 17" in out and "split n in [0, 15]" in out
+    assert "L10_52_16" in out and "[-6, -9, -6, -9]" in out and "24/12" in out
+    assert "parameters: 816,216" in out  # = gen32 (same architecture, spec §5.1)
+    assert "[16, 52, 52]" in out  # F_n shapes
+
+
+def test_cli_inspect_imagenet128(capsys) -> None:
+    assert cli.main(["inspect", "random:128"]) == 0
+    out = capsys.readouterr().out
+    assert "num_ws 27" in out and "L21_148_861" in out and "parameters: 225,850,243" in out
+
+
+def test_cli_convert_and_inspect_a_pickle(tmp_path: Path, generator_dir: Path, capsys) -> None:
+    pkl = next(generator_dir.glob("*.pkl"))
+    assert cli.main(["convert", str(pkl), str(tmp_path / "out")]) == 0
+    converted, original = glad_generators.load(tmp_path / "out"), glad_generators.load(pkl)
+    assert converted.config.layers == original.config.layers
+    assert all(torch.equal(converted.state_dict()[k], v) for k, v in original.state_dict().items())
+    assert cli.main(["inspect", str(tmp_path / "out")]) == 0
+    assert original.layer_names[-1] in capsys.readouterr().out
+
+
+def test_cli_errors_are_reported(tmp_path: Path, capsys) -> None:
+    assert cli.main(["inspect", "random:abc"]) == 2
+    assert "random:RESOLUTION" in capsys.readouterr().err
+    assert cli.main(["convert", str(tmp_path / "missing.pkl"), str(tmp_path / "o")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_module_entry_point_runs() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "glad_generators",
+            "inspect",
+            "random:16",
+            "--channel-base",
+            "128",
+            "--channel-max",
+            "8",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "L10_16_3" in result.stdout
