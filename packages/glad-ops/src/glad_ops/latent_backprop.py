@@ -1,12 +1,13 @@
 """Memory-lean backpropagation from image gradients into generator latents (GLaD's chunked recompute).
 
 A distillation step renders every synthetic image from its latents, computes the loss on the images alone and
-needs dL/dlatents. Holding the generator's autograd graph for all N images costs memory linear in N (GLaD ran no
-IPC-50 experiments for that reason). Instead the caller renders all images *without* a graph, computes
-dL/dimages on detached image tensors, and `latent_backprop` re-renders the images chunk by chunk *with* a graph
-and pushes the matching slice of dL/dimages into the latents. The generator's graph is never held for more than
-one chunk. This is exact chain-rule backpropagation (equal to one backward pass over the whole batch) whenever
-`render` is deterministic and treats images independently (no batch statistics, no noise), as StyleGAN3 does.
+needs dL/dlatents. Holding the generator's autograd graph for all N images costs memory linear in N (GLaD
+ran no IPC-50 experiments for that reason). Instead the caller renders all images *without* a graph, computes
+dL/dimages on detached image tensors, and `latent_backprop` re-renders the images chunk by chunk *with* a
+graph and pushes the matching slice of dL/dimages into the latents. The generator's graph is never held for
+more than one chunk. This is exact chain-rule backpropagation (equal to one backward pass over the whole
+batch) whenever `render` is deterministic and treats images independently (no batch statistics, no noise),
+as StyleGAN3 does.
 """
 
 from __future__ import annotations
@@ -80,7 +81,9 @@ def _check_arguments(render, latents, image_grad, chunk_size) -> None:
         if not isinstance(latent, torch.Tensor):
             raise TypeError(f"latents[{index}] must be a tensor, got {type(latent).__name__}")
         if not latent.is_floating_point():
-            raise TypeError(f"latents[{index}] must be floating point to receive a gradient, got {latent.dtype}")
+            raise TypeError(
+                f"latents[{index}] must be floating point to receive a gradient, got {latent.dtype}"
+            )
         if latent.dim() < 1 or latent.shape[0] != image_grad.shape[0]:
             raise ValueError(
                 f"latents[{index}] has shape {tuple(latent.shape)} but image_grad has {image_grad.shape[0]} "

@@ -1,0 +1,246 @@
+"""Typed, serialisable configuration of a distillation run (and of expert-buffer training).
+
+Every run is fully described by a `DistillConfig`; presets are partial dictionaries merged over the defaults
+(`DistillConfig.from_dict`). The defaults are the embedded default: mnist5k, a small random StyleGAN-XL at the
+dataset's resolution, DM, IPC 1. Learning rates left at None take the per-method defaults of the GLaD code
+(`METHOD_LEARNING_RATES`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+METHODS = ("dc", "dm", "mtt")
+
+# GLaD's defaults (spec glad_method.md §1): lr for the f-latents or the pixels ("img") and for w+ ("w").
+METHOD_LEARNING_RATES: dict[str, dict[str, float]] = {
+    "dc": {"img": 1.0, "w": 0.001},
+    "dm": {"img": 10.0, "w": 0.01},
+    "mtt": {"img": 10000.0, "w": 10.0},
+}
+
+DEFAULT_EVAL_MODELS = ("convnet", "resnet18", "vgg11", "alexnet", "vit")
+
+
+@dataclass
+class NetConfig:
+    """The matching network (DC, DM) or student (MTT): a glad_eval architecture and its options."""
+
+    architecture: str = "convnet"
+    depth: int | None = None  # None: chosen from the image size by glad_eval (32 -> 3, 128 -> 5)
+    width: int = 128
+    norm: str = "instancenorm"
+    act: str = "relu"
+    pooling: str = "avgpool"
+
+    def build_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for glad_eval.models.build beyond num_classes/in_channels/image_size."""
+        kwargs = {"width": self.width, "norm": self.norm, "act": self.act, "pooling": self.pooling}
+        if self.depth is not None:
+            kwargs["depth"] = self.depth
+        return kwargs
+
+
+@dataclass
+class GeneratorConfig:
+    """Which generator parameterises the images, where it is split, and how its latents start."""
+
+    name: str = "random-stylegan-xl"  # "pixel", "random-stylegan-xl", a file path, or a registered name
+    layer: int | None = 2  # GLaD's n: latents = (F_n, w+); None = w+ only (full synthesis)
+    init: str | None = None  # None = the generator's default ("random" for StyleGAN-XL, "noise" for pixels)
+    chunk_size: int = 10  # images re-rendered per chunk in latent_backprop (GLaD's sg_batch)
+    seed: int = 0  # weight seed of random generators
+    channel_base: int | None = 512  # random generators only (None: glad_generators' default)
+    channel_max: int | None = 16
+    class_map: list[int] | None = None  # dataset class -> generator class (e.g. ImageNet indices)
+    avg_w_samples: int = 1000  # z samples per class for init "avg_w"
+
+
+@dataclass
+class MTTConfig:
+    """Trajectory matching (spec §1, §3): GLaD's constant-memory first-order variant or the full unroll."""
+
+    buffers: str | None = None  # directory written by `glad buffers`
+    expert_epochs: int = 3
+    max_start_epoch: int = 5
+    syn_steps: int = 20
+    lr_teacher: float = 0.01  # initial learnable synthetic learning rate
+    lr_lr: float = 1e-6  # SGD (momentum 0.5) learning rate of syn_lr
+    batch_syn: int | None = None  # None: every synthetic image in every student step
+    unroll: str = "first_order"  # "first_order" (GLaD, constant memory) or "full" (original MTT)
+
+
+@dataclass
+class EvalSettings:
+    """Evaluation with glad_eval's protocol (periodic during distillation and after `glad run`)."""
+
+    models: list[str] = field(default_factory=lambda: list(DEFAULT_EVAL_MODELS))
+    num_seeds: int = 5
+    epochs: int = 1000
+    seed: int = 0
+
+
+@dataclass
+class DistillConfig:
+    """One distillation run. `to_dict()` / `from_dict()` round-trip exactly through JSON."""
+
+    dataset: str = "mnist5k"
+    data_root: str | None = None
+    method: str = "dm"
+    ipc: int = 1
+    iterations: int = 200
+    lr_img: float | None = None  # f-latents or pixels; None = METHOD_LEARNING_RATES[method]["img"]
+    lr_w: float | None = None  # w+; None = METHOD_LEARNING_RATES[method]["w"]
+    momentum: float = 0.5
+    batch_real: int = 256
+    dsa_strategy: str = "color_crop_cutout_flip_scale_rotate"  # "none" disables augmentation
+    seed: int = 0
+    device: str = "cpu"
+    eval_every: int = 0  # 0: no periodic evaluation
+    checkpoint_every: int = 10
+    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+    net: NetConfig = field(default_factory=NetConfig)
+    mtt: MTTConfig = field(default_factory=MTTConfig)
+    eval: EvalSettings = field(default_factory=EvalSettings)
+
+    def learning_rate(self, key: str) -> float:
+        """The learning rate of a latent group: key "img" (F or pixels) or "w" (w+)."""
+        override = {"img": self.lr_img, "w": self.lr_w}[key]
+        return METHOD_LEARNING_RATES[self.method][key] if override is None else override
+
+    def validate(self) -> None:
+        """Raise ValueError naming the first bad field; called before any work starts."""
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
+        positive = {
+            "ipc": self.ipc,
+            "batch_real": self.batch_real,
+            "generator.chunk_size": self.generator.chunk_size,
+            "generator.avg_w_samples": self.generator.avg_w_samples,
+            "mtt.syn_steps": self.mtt.syn_steps,
+            "mtt.expert_epochs": self.mtt.expert_epochs,
+            "mtt.max_start_epoch": self.mtt.max_start_epoch,
+            "eval.num_seeds": self.eval.num_seeds,
+            "eval.epochs": self.eval.epochs,
+            "checkpoint_every": self.checkpoint_every,
+        }
+        for name, value in positive.items():
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
+        for name, value in {"iterations": self.iterations, "eval_every": self.eval_every}.items():
+            if value < 0:
+                raise ValueError(f"{name} must be >= 0, got {value}")
+        if self.mtt.unroll not in ("first_order", "full"):
+            raise ValueError(f"mtt.unroll must be 'first_order' or 'full', got {self.mtt.unroll!r}")
+        if self.mtt.batch_syn is not None and self.mtt.batch_syn < 1:
+            raise ValueError(f"mtt.batch_syn must be >= 1 or None (all images), got {self.mtt.batch_syn}")
+        if self.method == "mtt" and not self.mtt.buffers:
+            raise ValueError(
+                "method 'mtt' needs expert trajectories: set --buffers DIR (written by `glad buffers`)"
+            )
+        if self.generator.layer is not None and self.generator.layer < 0:
+            raise ValueError(
+                f"generator.layer must be >= 0 (GLaD's split index n) or None for w+ only, got "
+                f"{self.generator.layer}"
+            )
+        if not self.eval.models:
+            raise ValueError("eval.models must name at least one architecture")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DistillConfig:
+        """Build from a (possibly partial) nested dict; unknown keys raise ValueError naming them."""
+        return _from_dict(cls, data, "")
+
+
+@dataclass
+class BufferConfig:
+    """Expert-trajectory training for MTT (`glad buffers`): SGD without momentum, DSA, on the real data."""
+
+    dataset: str = "mnist5k"
+    data_root: str | None = None
+    num_experts: int = 10
+    epochs: int = 15
+    lr: float = 0.01
+    batch_size: int = 256
+    dsa_strategy: str = "color_crop_cutout_flip_scale_rotate"
+    seed: int = 0
+    device: str = "cpu"
+    net: NetConfig = field(default_factory=NetConfig)
+
+    def validate(self) -> None:
+        for name in ("num_experts", "epochs", "batch_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not self.lr > 0:
+            raise ValueError(f"lr must be > 0, got {self.lr}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BufferConfig:
+        return _from_dict(cls, data, "")
+
+
+def merge_dicts(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Recursive merge: nested dicts merge key by key, everything else in `override` replaces `base`."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_dicts(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _from_dict(cls, data: dict[str, Any], prefix: str):
+    if not isinstance(data, dict):
+        raise ValueError(
+            f"config section {prefix or '<root>'!r} must be a JSON object, got {type(data).__name__}"
+        )
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ValueError(
+            f"unknown config key(s) {', '.join(prefix + k for k in unknown)}; valid keys: {', '.join(fields)}"
+        )
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for name, value in data.items():
+        hint = hints[name]
+        if dataclasses.is_dataclass(hint):
+            values[name] = _from_dict(hint, value, f"{prefix}{name}.")
+        else:
+            values[name] = _coerce(value, hint, prefix + name)
+    return cls(**values)
+
+
+def _coerce(value: Any, hint: Any, name: str) -> Any:
+    """Accept JSON values for a field typed `hint` (int for float allowed); raise ValueError otherwise."""
+    args = typing.get_args(hint)
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        candidates = [a for a in args if a is not type(None)]
+        return _coerce(value, candidates[0], name)
+    if origin is list:
+        if not isinstance(value, list | tuple):
+            raise ValueError(f"config key {name!r} must be a list, got {value!r}")
+        return [_coerce(v, args[0], name) for v in value]
+    if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if hint is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if hint is str and isinstance(value, str):
+        return value
+    if hint is bool and isinstance(value, bool):
+        return value
+    raise ValueError(f"config key {name!r} must be of type {getattr(hint, '__name__', hint)}, got {value!r}")

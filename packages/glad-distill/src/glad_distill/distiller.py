@@ -1,0 +1,351 @@
+"""The distillation loop: latents -> images -> objective -> dL/dimages -> latent_backprop -> SGD on the
+latents.
+
+One iteration (GLaD's memory-lean backward, spec glad_method.md §3):
+1. render this process's images chunk by chunk without a graph: raw = G(latents) in [-1, 1];
+2. classifier images x = dataset.normalize((raw + 1) / 2), with the DATASET's own mean/std (the official code
+   normalised generated ImageNet images with a different mean than the real ones; we do not);
+3. the objective computes the loss on detached x and returns dL/dx; autograd maps it to dL/draw;
+4. glad_ops.latent_backprop re-renders chunk by chunk with a graph and pushes dL/draw into the latents;
+5. (torchrun) the latent gradients are summed over ranks; a non-finite loss or gradient stops the run before
+   anything is updated; SGD (momentum 0.5, lr_img for F/pixels, lr_w for w+) steps the float32 latents.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from glad_ops.latent_backprop import latent_backprop
+from tqdm.auto import tqdm
+
+from .artifacts import write_run_outputs
+from .checkpoint import CHECKPOINT_FILE, load_checkpoint, save_checkpoint
+from .config import DistillConfig
+from .distributed import join_process_group, rank_device
+from .evaluation import evaluate_images
+from .generators import GeneratorContext, build_generator, describe, latent_lr_keys, latent_names
+from .manifest import MANIFEST_FILE, environment, package_versions, read_manifest, write_manifest
+from .objectives import ObjectiveContext, SyntheticBatch, build_objective
+from .seeding import StepSeeds, draw_seed
+
+INIT_STREAM = 7  # StepSeeds(config.seed).stream(INIT_STREAM) draws the initial latents
+# Config fields a resumed run may change (they do not alter the optimisation).
+RESUMABLE_OVERRIDES = ("iterations", "eval_every", "checkpoint_every", "eval", "device")
+
+
+class NonFiniteLossError(RuntimeError):
+    """The loss or a gradient became NaN/inf; the run stopped and kept its last good checkpoint."""
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    iterations: int
+    images01: torch.Tensor  # float32 [N, C, R, R] in [0, 1], CPU
+    labels: torch.Tensor  # int64 [N]
+    loss_history: list[float]
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Distiller:
+    """Distil `config.dataset` into `config.ipc` images per class, writing the run to `run_dir`.
+
+    Every check (config, run directory, dataset, generator and its layer, objective and its expert buffers)
+    happens in the constructor, before anything is written. `resume=True` continues the run in `run_dir` from
+    its checkpoint; on the CPU the result is bitwise equal to an uninterrupted run. `on_iteration(i)` is
+    called after iteration i completed (and was checkpointed when due).
+    """
+
+    def __init__(
+        self,
+        config: DistillConfig,
+        run_dir: str | Path,
+        *,
+        resume: bool = False,
+        progress: bool = True,
+        dataset=None,
+        on_iteration: Callable[[int], None] | None = None,
+    ):
+        from glad_eval.data import load_dataset
+
+        config.validate()
+        self.config = config
+        self.run_dir = Path(run_dir)
+        self.progress = progress
+        self.on_iteration = on_iteration
+        checkpoint = self._check_run_dir(resume)
+        self.group = join_process_group(config.device)
+        self.device = rank_device(config.device, self.group)
+        started = time.perf_counter()
+        self.dataset = dataset if dataset is not None else load_dataset(config.dataset, root=config.data_root)
+        self.generator = build_generator(GeneratorContext(self.dataset, config.generator, self.device))
+        self.objective = build_objective(ObjectiveContext(config, self.dataset, self.device))
+        if self.group.distributed and not self.objective.splits_classes:
+            raise ValueError(
+                f"method {config.method!r} does not split over processes; run it without torchrun "
+                "(DC and DM do)"
+            )
+        self.labels = torch.arange(self.dataset.num_classes).repeat_interleave(config.ipc)
+        self.rng = torch.Generator().manual_seed(config.seed)
+        if checkpoint is None:
+            init_generator = StepSeeds(config.seed).stream(INIT_STREAM)
+            latents = self.generator.init_latents(self.labels, generator=init_generator)
+        else:
+            latents = checkpoint["latents"]
+        self.latents = [
+            t.detach().to(self.device, torch.float32).clone().requires_grad_(True) for t in latents
+        ]
+        self.latent_names = latent_names(self.generator) or tuple(
+            f"latent{i}" for i in range(len(self.latents))
+        )
+        lr_keys = latent_lr_keys(self.generator, len(self.latents))
+        self.optimizer = torch.optim.SGD(
+            [
+                {"params": [t], "lr": config.learning_rate(k)}
+                for t, k in zip(self.latents, lr_keys, strict=True)
+            ],
+            momentum=config.momentum,
+        )
+        self.latent_groups = [
+            {"name": n, "shape": list(t.shape), "lr_key": k, "lr": config.learning_rate(k)}
+            for n, t, k in zip(self.latent_names, self.latents, lr_keys, strict=True)
+        ]
+        self.generator_identity = describe(self.generator)
+        self.iteration = 0
+        self.loss_history: list[float] = []
+        self.metrics: list[dict[str, Any]] = []
+        self.timings = {"setup_s": time.perf_counter() - started, "distill_s": 0.0, "eval_s": 0.0}
+        self.status, self.message = "running", ""
+        if checkpoint is not None:
+            self._restore(checkpoint)
+        elif self.group.is_main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            self.save_checkpoint()
+
+    # -- checks ---------------------------------------------------------------------------------------------
+    def _check_run_dir(self, resume: bool) -> dict[str, Any] | None:
+        has_run = (self.run_dir / MANIFEST_FILE).exists() or (self.run_dir / CHECKPOINT_FILE).exists()
+        if not resume:
+            if has_run:
+                raise ValueError(
+                    f"--out {self.run_dir} already holds a run; pass --resume to continue it or choose "
+                    "another --out"
+                )
+            return None
+        stored = read_manifest(self.run_dir)["config"]
+        current = self.config.to_dict()
+        changed = [k for k in current if k not in RESUMABLE_OVERRIDES and stored.get(k) != current[k]]
+        if changed:
+            raise ValueError(
+                f"--resume: the config differs from the run in {self.run_dir} in {', '.join(changed)}; only "
+                f"{', '.join(RESUMABLE_OVERRIDES)} may change when resuming"
+            )
+        return load_checkpoint(self.run_dir)
+
+    # -- one iteration --------------------------------------------------------------------------------------
+    def step(self) -> float:
+        """One distillation iteration; returns the loss summed over all classes (and ranks)."""
+        seeds = StepSeeds(draw_seed(self.rng))
+        classes = (
+            self.group.classes_of_rank(self.dataset.num_classes)
+            if self.objective.splits_classes
+            else list(range(self.dataset.num_classes))
+        )
+        rows = torch.isin(self.labels, torch.tensor(classes)).nonzero().flatten()
+        latents = [t.detach()[rows.to(t.device)] for t in self.latents]
+        chunk = self.config.generator.chunk_size
+        raw_grad, loss = self._image_gradient(latents, self.labels[rows], classes, seeds)
+        grads_of_rows = latent_backprop(self.generator.render, latents, raw_grad, chunk)
+        grads = [torch.zeros_like(t) for t in self.latents]
+        for grad, grad_of_rows in zip(grads, grads_of_rows, strict=True):
+            grad[rows.to(grad.device)] = grad_of_rows
+        self.group.sum_([*grads, loss])
+        self._check_finite(loss, grads)
+        for latent, grad in zip(self.latents, grads, strict=True):
+            latent.grad = grad
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.objective.commit()
+        return float(loss)
+
+    def _image_gradient(self, latents, labels, classes, seeds) -> tuple[torch.Tensor, torch.Tensor]:
+        """dL/draw [n, C, R, R] for the raw generator output, and the loss (0-d)."""
+        with torch.no_grad():
+            raw = torch.cat(
+                [self.generator.render(chunk) for chunk in _chunks(latents, self.config.generator.chunk_size)]
+            )
+        raw.requires_grad_(True)
+        images = self.dataset.normalize((raw + 1) / 2)
+        batch = SyntheticBatch(images.detach(), labels.to(self.device), classes)
+        output = self.objective(batch, seeds)
+        (raw_grad,) = torch.autograd.grad(images, raw, output.image_grad)
+        return raw_grad, output.loss.detach().float().reshape(())
+
+    def _check_finite(self, loss: torch.Tensor, grads: list[torch.Tensor]) -> None:
+        bad = []
+        if not torch.isfinite(loss):
+            bad.append(f"the loss is {float(loss)}")
+        for name, grad in zip(self.latent_names, grads, strict=True):
+            if not torch.isfinite(grad).all():
+                bad.append(f"the gradient of latent {name!r} has NaN/inf")
+        pending_ok = getattr(self.objective, "pending_is_finite", lambda: True)()
+        if not pending_ok:
+            bad.append("the objective's own gradient (e.g. MTT's syn_lr) has NaN/inf")
+        if bad:
+            raise NonFiniteLossError(
+                f"iteration {self.iteration + 1}: {'; '.join(bad)}. The run stopped without applying this "
+                "step; "
+                f"the last good checkpoint ({self._checkpoint_iteration} iterations) is kept in "
+                f"{self.run_dir / CHECKPOINT_FILE}. Lower the learning rates (--lr-img, --lr-w) and start "
+                "again."
+            )
+
+    # -- the run --------------------------------------------------------------------------------------------
+    def run(self) -> RunResult:
+        """Iterate up to config.iterations (checkpointing, evaluating), then write the outputs."""
+        config = self.config
+        bar = tqdm(
+            total=config.iterations,
+            initial=self.iteration,
+            desc=f"distill {config.method}",
+            disable=not (self.progress and self.group.is_main),
+        )
+        try:
+            while self.iteration < config.iterations:
+                started = time.perf_counter()
+                loss = self.step()
+                self.timings["distill_s"] += time.perf_counter() - started
+                self.iteration += 1
+                self.loss_history.append(loss)
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss:.4g}")
+                if config.eval_every and self.iteration % config.eval_every == 0:
+                    self.evaluate()
+                if self.iteration % config.checkpoint_every == 0 or self.iteration == config.iterations:
+                    self.save_checkpoint()
+                if self.on_iteration is not None:
+                    self.on_iteration(self.iteration)
+        except NonFiniteLossError as error:
+            self.status, self.message = "stopped", str(error)
+            self._write_manifest()
+            raise
+        finally:
+            bar.close()
+        images01 = self.render_images01()
+        self.status = "completed"
+        if self.group.is_main:
+            files = write_run_outputs(
+                self.run_dir,
+                latents=dict(zip(self.latent_names, self.latents, strict=True)),
+                images01=images01,
+                labels=self.labels,
+                meta=self._artifact_meta(),
+            )
+            self._write_manifest(files)
+        return RunResult(self.run_dir, self.iteration, images01, self.labels, self.loss_history, self.metrics)
+
+    @torch.no_grad()
+    def render_images01(self) -> torch.Tensor:
+        """All distilled images, float32 [N, C, R, R] in [0, 1] (clamped), on the CPU."""
+        chunks = _chunks([t.detach() for t in self.latents], self.config.generator.chunk_size)
+        raw = torch.cat([self.generator.render(chunk).float().cpu() for chunk in chunks])
+        return ((raw + 1) / 2).clamp(0, 1)
+
+    def evaluate(self, settings=None, *, progress: bool | None = None):
+        """Evaluate the current images with glad_eval's protocol; the report is appended to `metrics`."""
+        started = time.perf_counter()
+        report = evaluate_images(
+            self.render_images01(),
+            self.labels,
+            self.dataset,
+            settings or self.config.eval,
+            device=self.device,
+            dsa_strategy=self.config.dsa_strategy,
+            distill_model=self.config.net.architecture,
+            progress=self.progress if progress is None else progress,
+        )
+        self.timings["eval_s"] += time.perf_counter() - started
+        self.metrics.append({"iteration": self.iteration, **report.to_dict()})
+        return report
+
+    # -- persistence ----------------------------------------------------------------------------------------
+    def save_checkpoint(self) -> None:
+        self._checkpoint_iteration = self.iteration
+        if not self.group.is_main:
+            return
+        save_checkpoint(
+            self.run_dir,
+            {
+                "iteration": self.iteration,
+                "latents": self.latents,
+                "optimizer": self.optimizer.state_dict(),
+                "objective": self.objective.state_dict(),
+                "rng": self.rng.get_state(),
+                "loss_history": self.loss_history,
+                "metrics": self.metrics,
+                "timings": self.timings,
+            },
+        )
+        self._write_manifest()
+
+    def _restore(self, checkpoint: dict[str, Any]) -> None:
+        self.iteration = int(checkpoint["iteration"])
+        self._checkpoint_iteration = self.iteration
+        self.optimizer.load_state_dict(checkpoint["optimizer"])
+        self.objective.load_state_dict(checkpoint["objective"])
+        self.rng.set_state(checkpoint["rng"])
+        self.loss_history = list(checkpoint["loss_history"])
+        self.metrics = list(checkpoint["metrics"])
+        self.timings.update({k: checkpoint["timings"][k] for k in ("distill_s", "eval_s")})
+
+    def _artifact_meta(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset.name,
+            "method": self.config.method,
+            "ipc": self.config.ipc,
+            "generator": self.generator_identity.get("name") or self.config.generator.name,
+            "layer": self.config.generator.layer,
+            "iterations": self.iteration,
+            "class_names": list(self.dataset.class_names),
+            "latents": self.latent_groups,
+        }
+
+    def _write_manifest(self, files: dict[str, str] | None = None) -> None:
+        if not self.group.is_main:
+            return
+        iterations = max(self.iteration, 1)
+        write_manifest(
+            self.run_dir,
+            {
+                "status": self.status,
+                "message": self.message,
+                "config": self.config.to_dict(),
+                "versions": package_versions(),
+                "environment": {**environment(self.device), "world_size": self.group.world_size},
+                "generator": self.generator_identity,
+                "latents": self.latent_groups,
+                "seeds": {
+                    "run": self.config.seed,
+                    "generator_weights": self.config.generator.seed,
+                    "evaluation": self.config.eval.seed,
+                },
+                "iterations_completed": self.iteration,
+                "checkpoint_iteration": self._checkpoint_iteration,
+                "timings": {**self.timings, "seconds_per_iteration": self.timings["distill_s"] / iterations},
+                "loss_history": self.loss_history,
+                "metrics": self.metrics,
+                "files": files or {"checkpoint": CHECKPOINT_FILE},
+            },
+        )
+
+
+def _chunks(latents: list[torch.Tensor], size: int):
+    """Tuples of row chunks (rows i..i+size of every latent tensor)."""
+    count = latents[0].shape[0]
+    for start in range(0, count, size):
+        yield tuple(t[start : start + size] for t in latents)

@@ -1,0 +1,22 @@
+"""Generators that parameterise synthetic images: the protocol, the built-ins (pixel, StyleGAN-XL) and a
+registry."""
+
+from .pixel import PixelGenerator
+from .protocol import Generator, GeneratorContext, describe, latent_lr_keys, latent_names
+from .registry import available_generators, build_generator, register_generator, stylegan_available
+from .stylegan import StyleGANLatents, module_sha256
+
+__all__ = [
+    "Generator",
+    "GeneratorContext",
+    "PixelGenerator",
+    "StyleGANLatents",
+    "available_generators",
+    "build_generator",
+    "describe",
+    "latent_lr_keys",
+    "latent_names",
+    "module_sha256",
+    "register_generator",
+    "stylegan_available",
+]

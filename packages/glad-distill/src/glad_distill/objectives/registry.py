@@ -1,0 +1,92 @@
+"""Objectives by name ("dc", "dm", "mtt"); more can be added with `register_objective`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from glad_eval.augment import DSA
+
+from ..networks import random_network
+from .base import Objective, ObjectiveContext, RealData
+from .dc import GradientMatching
+from .dm import DistributionMatching
+from .mtt import TrajectoryMatching
+
+ObjectiveFactory = Callable[[ObjectiveContext], Objective]
+_REGISTRY: dict[str, ObjectiveFactory] = {}
+
+
+def register_objective(name: str) -> Callable[[ObjectiveFactory], ObjectiveFactory]:
+    """Decorator: `@register_objective("mine") def build(context: ObjectiveContext) -> Objective`."""
+
+    def decorator(factory: ObjectiveFactory) -> ObjectiveFactory:
+        if name in _REGISTRY:
+            raise ValueError(f"an objective named {name!r} is already registered")
+        _REGISTRY[name] = factory
+        return factory
+
+    return decorator
+
+
+def available_objectives() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def build_objective(context: ObjectiveContext) -> Objective:
+    name = context.config.method
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown method {name!r}; available: {', '.join(available_objectives())}")
+    return _REGISTRY[name](context)
+
+
+def _network_factory(context: ObjectiveContext) -> Callable[[torch.Generator], torch.nn.Module]:
+    dataset = context.dataset
+
+    def make_network(generator: torch.Generator) -> torch.nn.Module:
+        return random_network(
+            context.config.net,
+            num_classes=dataset.num_classes,
+            in_channels=dataset.channels,
+            image_size=dataset.image_size,
+            generator=generator,
+            device=context.device,
+        )
+
+    return make_network
+
+
+@register_objective("dc")
+def _dc(context: ObjectiveContext) -> Objective:
+    return GradientMatching(
+        _network_factory(context),
+        RealData(context.dataset, context.device),
+        DSA(context.config.dsa_strategy, mode="S"),
+        context.config.batch_real,
+    )
+
+
+@register_objective("dm")
+def _dm(context: ObjectiveContext) -> Objective:
+    return DistributionMatching(
+        _network_factory(context),
+        RealData(context.dataset, context.device),
+        DSA(context.config.dsa_strategy, mode="S"),
+        context.config.batch_real,
+    )
+
+
+@register_objective("mtt")
+def _mtt(context: ObjectiveContext) -> Objective:
+    from ..experts import ExpertBuffers, student_description
+
+    config = context.config
+    experts = ExpertBuffers.open(config.mtt.buffers)
+    experts.check_student(
+        student_description(context.dataset, config.net),
+        expert_epochs=config.mtt.expert_epochs,
+        max_start_epoch=config.mtt.max_start_epoch,
+    )
+    # The student's weights are replaced by expert parameters at every step; only its structure matters.
+    student = _network_factory(context)(torch.Generator().manual_seed(0))
+    return TrajectoryMatching(student, experts, DSA(config.dsa_strategy, mode="S"), config.mtt)
