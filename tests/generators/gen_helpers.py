@@ -1,6 +1,11 @@
-"""Shared assertions for the generator tests."""
+"""Shared helpers for the generator tests: tolerance checks and pickle-crafting tools."""
 
 from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 
@@ -12,3 +17,33 @@ def assert_close(actual: torch.Tensor, expected: torch.Tensor, what: str, rel: f
     scale = expected.abs().max().item()
     err = ((actual - expected).abs() - rel * expected.abs()).max().item()
     assert err <= rel * scale, f"{what}: max deviation {err:.3g} exceeds {rel} * max|ref| = {rel * scale:.3g}"
+
+
+class Reduce:
+    """Pickles as `func(*args)`."""
+
+    def __init__(self, func, *args):
+        self.func, self.args = func, args
+
+    def __reduce__(self):
+        return self.func, self.args
+
+
+@contextmanager
+def fake_module(name: str, **members) -> Iterator[types.ModuleType]:
+    """Temporarily importable module `name` (so pickle can reference its members by name)."""
+    module = types.ModuleType(name)
+    for key, value in members.items():
+        if callable(value):
+            value.__module__, value.__qualname__ = name, key
+        setattr(module, key, value)
+    parents = [name.rsplit(".", i)[0] for i in range(name.count("."), 0, -1)]
+    added = [p for p in parents if p not in sys.modules]
+    for parent in added:
+        sys.modules[parent] = types.ModuleType(parent)
+    sys.modules[name] = module
+    try:
+        yield module
+    finally:
+        for key in [name, *added]:
+            del sys.modules[key]

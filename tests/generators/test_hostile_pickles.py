@@ -6,44 +6,12 @@ import builtins
 import os
 import pickle
 import sys
-import types
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import glad_generators
 import pytest
+from gen_helpers import Reduce, fake_module
 from glad_generators.persistence.safe_unpickler import UnsafePickleError, safe_load_pickle
-
-
-class _Reduce:
-    """Pickles as `func(*args)`."""
-
-    def __init__(self, func, *args):
-        self.func, self.args = func, args
-
-    def __reduce__(self):
-        return self.func, self.args
-
-
-@contextmanager
-def fake_module(name: str, **members) -> Iterator[types.ModuleType]:
-    """Temporarily importable module `name` (so pickle can reference its members by name)."""
-    module = types.ModuleType(name)
-    for key, value in members.items():
-        if callable(value):
-            value.__module__, value.__qualname__ = name, key
-        setattr(module, key, value)
-    parents = [name.rsplit(".", i)[0] for i in range(name.count("."), 0, -1)]
-    added = [p for p in parents if p not in sys.modules]
-    for parent in added:
-        sys.modules[parent] = types.ModuleType(parent)
-    sys.modules[name] = module
-    try:
-        yield module
-    finally:
-        for key in [name, *added]:
-            del sys.modules[key]
 
 
 def write_pickle(path: Path, obj) -> Path:
@@ -59,7 +27,7 @@ def persistent_record(module_src: str, class_name: str = "SuperresGenerator", st
 
     with fake_module("torch_utils.persistence", _reconstruct_persistent_obj=_reconstruct_persistent_obj):
         meta = dict(type="class", version=6, module_src=module_src, class_name=class_name, state=state or {})
-        return pickle.dumps({"G_ema": _Reduce(_reconstruct_persistent_obj, meta)}, protocol=4)
+        return pickle.dumps({"G_ema": Reduce(_reconstruct_persistent_obj, meta)}, protocol=4)
 
 
 @pytest.fixture
@@ -68,7 +36,7 @@ def target(tmp_path: Path) -> Path:
 
 
 def test_reduce_to_os_system_is_refused(tmp_path: Path, target: Path) -> None:
-    path = write_pickle(tmp_path / "evil.pkl", {"G_ema": _Reduce(os.system, f"touch {target}")})
+    path = write_pickle(tmp_path / "evil.pkl", {"G_ema": Reduce(os.system, f"touch {target}")})
     with pytest.raises(UnsafePickleError, match="system"):
         glad_generators.load(path)
     assert not target.exists()
@@ -76,21 +44,21 @@ def test_reduce_to_os_system_is_refused(tmp_path: Path, target: Path) -> None:
 
 def test_builtins_exec_is_refused(tmp_path: Path, target: Path) -> None:
     code = f"open({str(target)!r}, 'w').write('x')"
-    path = write_pickle(tmp_path / "evil.pkl", {"G_ema": _Reduce(builtins.exec, code)})
+    path = write_pickle(tmp_path / "evil.pkl", {"G_ema": Reduce(builtins.exec, code)})
     with pytest.raises(UnsafePickleError, match="exec"):
         glad_generators.load(path)
     assert not target.exists()
 
 
 def test_builtins_open_is_refused(tmp_path: Path, target: Path) -> None:
-    path = write_pickle(tmp_path / "evil.pkl", {"G": _Reduce(builtins.open, str(target), "w")})
+    path = write_pickle(tmp_path / "evil.pkl", {"G": Reduce(builtins.open, str(target), "w")})
     with pytest.raises(UnsafePickleError, match="open"):
         glad_generators.load(path)
     assert not target.exists()
 
 
 def test_payload_nested_deep_inside_a_state_dict_is_refused(tmp_path: Path, target: Path) -> None:
-    state = {"_modules": {"mapping": {"x": [1, 2, {"y": _Reduce(os.system, f"touch {target}")}]}}}
+    state = {"_modules": {"mapping": {"x": [1, 2, {"y": Reduce(os.system, f"touch {target}")}]}}}
     path = tmp_path / "evil.pkl"
     path.write_bytes(persistent_record("pass", state=state))
     with pytest.raises(UnsafePickleError):
@@ -120,7 +88,7 @@ def test_unknown_globals_are_never_imported(tmp_path: Path, target: Path, monkey
         raise AssertionError("unreachable")
 
     with fake_module("payload_mod_xyz", Payload=payload):
-        blob = pickle.dumps({"G_ema": _Reduce(payload, "arg")}, protocol=4)
+        blob = pickle.dumps({"G_ema": Reduce(payload, "arg")}, protocol=4)
     path = tmp_path / "unknown.pkl"
     path.write_bytes(blob)
     data, stubbed = safe_load_pickle(path)

@@ -133,7 +133,7 @@ def test_gen32_table_matches_spec_5_1(shared_dir: Path) -> None:
 
 
 def _recipe_for(reference: dict) -> RecipeConfig:
-    stem = reference["construction"]["stages"][0]["kwargs"]
+    stem = reference["synthesis"]["init_kwargs"]  # the stem's constructor kwargs (spec §4.2)
     return RecipeConfig(
         resolution=reference["img_resolution"],
         num_classes=reference["c_dim"],

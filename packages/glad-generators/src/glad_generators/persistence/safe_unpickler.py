@@ -178,73 +178,76 @@ _ALLOWED: dict[tuple[str, str], Any] = {
 # numpy dtype classes (numpy.dtypes.Float32DType, ...) appear in numpy-2 pickles of dtypes.
 _ALLOWED_NUMPY_DTYPE_MODULES = ("numpy.dtypes",)
 
-# Globals from these modules can run code or touch the system: their presence refuses the whole file.
-_FORBIDDEN_MODULES = (
-    "os",
-    "posix",
-    "nt",
-    "subprocess",
-    "sys",
-    "builtins",
-    "__builtin__",
-    "shutil",
-    "importlib",
-    "runpy",
-    "pty",
-    "socket",
-    "pickle",
-    "_pickle",
-    "marshal",
-    "types",
-    "code",
-    "codeop",
-    "ctypes",
-    "multiprocessing",
-    "webbrowser",
-    "pathlib",
-    "tempfile",
-    "io",
-    "_io",
-    "urllib",
-    "http",
-    "requests",
-    "operator",
-    "functools",
-    "inspect",
-    "pdb",
-    "timeit",
-    "platform",
-    "signal",
-    "threading",
-    "asyncio",
-    "torch.hub",
-    "torch.serialization",
-    "dill._dill._load_type",
-    "eval",
-    "exec",
+# Globals from these modules (or these builtins) can run code or touch the system: they refuse the whole file.
+# Anything else that is not allowed above becomes an inert stub (e.g. torch.nn / timm classes inside `D`).
+_FORBIDDEN_MODULES = frozenset(
+    (
+        "os",
+        "posix",
+        "nt",
+        "posixpath",
+        "ntpath",
+        "subprocess",
+        "sys",
+        "shutil",
+        "socket",
+        "pty",
+        "runpy",
+        "importlib",
+        "ctypes",
+        "multiprocessing",
+        "webbrowser",
+        "code",
+        "codeop",
+        "marshal",
+        "pickle",
+        "_pickle",
+        "io",
+        "_io",
+        "pathlib",
+        "tempfile",
+        "glob",
+        "urllib",
+        "http",
+        "requests",
+        "asyncio",
+        "signal",
+        "pdb",
+        "timeit",
+        "platform",
+        "commands",
+        "popen2",
+    )
+)
+_FORBIDDEN_BUILTINS = frozenset(
+    (
+        "eval",
+        "exec",
+        "compile",
+        "open",
+        "__import__",
+        "input",
+        "breakpoint",
+        "exit",
+        "quit",
+        "help",
+        "print",
+        "globals",
+        "locals",
+        "vars",
+        "setattr",
+        "delattr",
+        "__loader__",
+        "__build_class__",
+    )
 )
 
 
 def _is_forbidden(module: str, name: str) -> bool:
     root = module.split(".")[0]
-    if module in _FORBIDDEN_MODULES or root in _FORBIDDEN_MODULES:
-        return True
-    # dill can rebuild arbitrary functions, code objects and modules: refuse those helpers by name.
-    return module.startswith("dill") and any(
-        word in name.lower()
-        for word in (
-            "function",
-            "code",
-            "import",
-            "module",
-            "eval",
-            "exec",
-            "file",
-            "cell",
-            "load_type",
-            "getattr",
-        )
-    )
+    if root in ("builtins", "__builtin__"):
+        return name in _FORBIDDEN_BUILTINS or name.startswith("__")
+    return root in _FORBIDDEN_MODULES
 
 
 class SafeUnpickler(pickle.Unpickler):
