@@ -8,7 +8,7 @@ from ._load import native_available
 
 # dtypes each device's compiled kernels accept; other dtypes go to the reference path when impl=None
 NATIVE_DTYPES: dict[str, tuple[torch.dtype, ...]] = {
-    "cpu": (torch.float32, torch.float64),
+    "cpu": (torch.float16, torch.bfloat16, torch.float32, torch.float64),
     "cuda": (torch.float16, torch.bfloat16, torch.float32),
 }
 

@@ -20,7 +20,8 @@ def _bias_act_grad_fake(g, x, b, dim, act, alpha, gain, clamp, order):
 
 def bias_grad(dx: torch.Tensor, dim: int) -> torch.Tensor:
     """db: dx summed over every axis except `dim`."""
-    return dx.sum([i for i in range(dx.ndim) if i != dim])
+    others = [i for i in range(dx.ndim) if i != dim]
+    return dx.sum(others) if others else dx  # sum([]) would reduce every axis
 
 
 def _setup(ctx, inputs, output):

@@ -39,7 +39,9 @@ def upfirdn2d(
         x = x.reshape(n, c, h, 1, w, 1)
         x = F.pad(x, [0, ux - 1, 0, 0, 0, uy - 1])
         x = x.reshape(n, c, h * uy, w * ux)
-    x = F.pad(x, [px0, px1, py0, py1])
+    # Zero-pad first, then crop: a crop may reach past the samples into the padding of the other side.
+    x = F.pad(x, [max(px0, 0), max(px1, 0), max(py0, 0), max(py1, 0)])
+    x = x[:, :, max(-py0, 0) : x.shape[2] - max(-py1, 0), max(-px0, 0) : x.shape[3] - max(-px1, 0)]
     f = scaled_filter(f, gain, x.dtype).to(x.device)
     if f.ndim == 1:
         x = _fir(x, f[None, :], flip_filter)

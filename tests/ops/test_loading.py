@@ -1,0 +1,91 @@
+"""Loading the compiled kernels: a broken library falls back to ref with a reason; the install carries the
+libraries its build promised (CUDA when nvcc was present)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import shutil
+from pathlib import Path
+
+import glad_ops
+import pytest
+import torch
+from glad_ops import _load
+
+
+def test_broken_library_reports_reason_without_raising(tmp_path):
+    (tmp_path / _load.CPU_LIBRARY).write_bytes(b"not an ELF file")
+    result = _load.load_libraries(tmp_path)
+    assert not result.cpu and not result.cuda
+    assert "loading" in result.cpu.reason and _load.CPU_LIBRARY in result.cpu.reason
+    assert "CPU library is needed first" in result.cuda.reason
+
+
+def test_missing_library_reports_where_it_looked(tmp_path):
+    result = _load.load_libraries(tmp_path)
+    assert not result.cpu
+    assert str(tmp_path) in result.cpu.reason and "not found" in result.cpu.reason
+
+
+def test_disable_env_turns_native_off(monkeypatch):
+    monkeypatch.setenv(_load.DISABLE_ENV, "1")
+    result = _load.load_libraries()
+    assert not result.cpu and _load.DISABLE_ENV in result.cpu.reason
+
+
+def test_ops_fall_back_to_ref_when_native_failed(monkeypatch):
+    failed = _load.NativeStatus(False, "simulated: libglad_ops_cpu.so is corrupt")
+    monkeypatch.setattr(_load, "_STATE", _load.LoadResult(failed, failed))
+    status = glad_ops.native_available("cpu")
+    assert not status and status.reason == failed.reason
+    x = torch.randn(1, 2, 5, 5, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    f = glad_ops.setup_filter([1, 2, 1])
+    torch.testing.assert_close(
+        glad_ops.upfirdn2d(x, f, up=2, padding=1), glad_ops.upfirdn2d(x, f, up=2, padding=1, impl="ref")
+    )
+    with pytest.raises(RuntimeError, match="simulated: libglad_ops_cpu.so is corrupt"):
+        glad_ops.filtered_lrelu(x, impl="native")
+
+
+def test_native_available_other_devices():
+    assert not glad_ops.native_available("meta")
+    assert "no compiled kernels for device type 'meta'" in glad_ops.native_available("meta").reason
+    if not torch.cuda.is_available():
+        assert not glad_ops.native_available("cuda")
+
+
+def test_impl_none_uses_native_when_it_serves(native_cpu, monkeypatch):
+    calls = []
+    real = torch.ops.glad_ops.bias_act
+
+    class Spy:
+        def __call__(self, *args):
+            calls.append(args)
+            return real(*args)
+
+    monkeypatch.setattr(torch.ops.glad_ops, "bias_act", Spy())
+    glad_ops.bias_act(torch.ones(3), act="relu")
+    assert len(calls) == 1
+
+
+def _nvcc_present() -> bool:
+    cuda_home = os.environ.get("CUDA_HOME", "/usr/local/cuda")
+    return shutil.which("nvcc") is not None or (Path(cuda_home) / "bin" / "nvcc").is_file()
+
+
+def test_install_carries_the_promised_libraries():
+    """A +cuXYZ install ships libglad_ops_cuda.so; with nvcc present the default build is a CUDA one."""
+    version = importlib.metadata.version("glad-ops")
+    if "+ref" in version:
+        pytest.skip(f"glad-ops {version} is the pure-Python build (GLAD_OPS_NATIVE=OFF or no compiler)")
+    assert _load.find_library(_load.CPU_LIBRARY).is_file(), f"glad-ops {version} has no {_load.CPU_LIBRARY}"
+    if "+cu" in version:
+        assert _load.find_library(_load.CUDA_LIBRARY).is_file(), (
+            f"glad-ops {version} has no {_load.CUDA_LIBRARY}"
+        )
+    elif _nvcc_present() and os.environ.get("GLAD_OPS_CUDA", "").upper() != "OFF":
+        pytest.fail(
+            f"glad-ops {version} was built without CUDA kernels although nvcc is present: the CUDA build "
+            "failed or was switched off; reinstall with scripts/bootstrap.sh (or set GLAD_OPS_CUDA=OFF)"
+        )
