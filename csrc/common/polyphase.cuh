@@ -1,0 +1,132 @@
+// Polyphase FIR resampling passes used by the upfirdn2d and filtered_lrelu block programs.
+//
+// One axis of an upfirdn step, in "oriented" form:
+//     o[n] = sum_k F[k] * s_up[n * down + k - pad],   s_up[m * up] = s[m], zero between samples,
+// i.e. o[n] = sum over the input samples m with first_in(n) <= m <= last_in(n) of F[m * up - n * down + pad] * s[m].
+// Only real input samples are visited (no multiply by inserted or padding zeros) and only the outputs asked for
+// are computed (nothing that downsampling would discard). `F` is stored oriented: a true convolution with filter
+// f uses F[k] = f[taps - 1 - k], a correlation uses F[k] = f[k]; the adjoint of a pass is the pass with up/down
+// swapped, pad' = taps - 1 - pad and the orientation reversed.
+//
+// Each pass is one block phase (a `blk.threads` call): items are spread over the block's threads, consecutive
+// threads take consecutive output columns, so shared-memory reads and global writes are contiguous.
+// `src(m...)` / `dst(n..., value)` are callables that map logical coordinates to storage.
+#pragma once
+
+#include "cuda_block.cuh"
+
+namespace glad_cuda {
+
+GLAD_HOSTDEV GLAD_FORCEINLINE int imin(int a, int b) { return a < b ? a : b; }
+GLAD_HOSTDEV GLAD_FORCEINLINE int imax(int a, int b) { return a > b ? a : b; }
+// Floor / ceiling of a / b for b > 0 and any sign of a.
+GLAD_HOSTDEV GLAD_FORCEINLINE int floor_div(int a, int b) {
+  int q = a / b;
+  return q * b > a ? q - 1 : q;
+}
+GLAD_HOSTDEV GLAD_FORCEINLINE int ceil_div(int a, int b) {
+  int q = a / b;
+  return q * b < a ? q + 1 : q;
+}
+
+struct Resample1D {
+  int up, down, pad, taps;
+  GLAD_HOSTDEV GLAD_FORCEINLINE int first_in(int n) const { return ceil_div(n * down - pad, up); }
+  GLAD_HOSTDEV GLAD_FORCEINLINE int last_in(int n) const { return floor_div(n * down - pad + taps - 1, up); }
+  GLAD_HOSTDEV GLAD_FORCEINLINE int tap(int m, int n) const { return m * up - n * down + pad; }
+  // Upper bound of last_in(n0 + count - 1) - first_in(n0) + 1 over all n0 (count >= 1).
+  GLAD_HOSTDEV GLAD_FORCEINLINE int max_inputs(int count) const { return ((count - 1) * down + taps - 1) / up + 1; }
+  // The adjoint pass (transpose of this linear map); its filter is this filter reversed.
+  GLAD_HOSTDEV GLAD_FORCEINLINE Resample1D adjoint() const { return {down, up, taps - 1 - pad, taps}; }
+};
+
+// A half-open range [begin, end) of logical indices.
+struct Range {
+  int begin, end;
+  GLAD_HOSTDEV GLAD_FORCEINLINE int size() const { return end > begin ? end - begin : 0; }
+  GLAD_HOSTDEV GLAD_FORCEINLINE Range clip(int lo, int hi) const { return {imax(begin, lo), imin(end, hi)}; }
+};
+
+// Inputs (range of m) that outputs `out` of pass `a` read, clipped to the samples that exist in `valid`.
+GLAD_HOSTDEV GLAD_FORCEINLINE Range inputs_of(const Resample1D& a, Range out, Range valid) {
+  if (out.size() == 0) return {0, 0};
+  return Range{a.first_in(out.begin), a.last_in(out.end - 1) + 1}.clip(valid.begin, valid.end);
+}
+
+// Horizontal pass: for rows r in `rows` and output columns n in `cols`:
+//   dst(r, n, sum_{m in [first_in(n), last_in(n)] ∩ valid} F[tap(m, n)] * src(r, m)).
+template <class Block, class Src, class Dst>
+GLAD_HOSTDEV GLAD_FORCEINLINE void resample_rows(const Block& blk, Range rows, Range cols, const Resample1D& a, Range valid,
+                                       Shared<float> F, Src src, Dst dst) {
+  const int ncols = cols.size();
+  const int count = rows.size() * ncols;
+  blk.threads([&](int tid) {
+    for (int idx = tid; idx < count; idx += blk.nthreads()) {
+      const int r = rows.begin + idx / ncols;
+      const int n = cols.begin + idx % ncols;
+      const int m0 = imax(a.first_in(n), valid.begin);
+      const int m1 = imin(a.last_in(n), valid.end - 1);
+      float acc = 0.f;
+      for (int m = m0, k = a.tap(m0, n); m <= m1; ++m, k += a.up) acc += F.ld(k) * src(r, m);
+      dst(r, n, acc);
+    }
+  });
+}
+
+// Vertical pass: for output rows n in `rows` and columns c in `cols`:
+//   dst(n, c, sum_{m in [first_in(n), last_in(n)] ∩ valid} F[tap(m, n)] * src(m, c)).
+template <class Block, class Src, class Dst>
+GLAD_HOSTDEV GLAD_FORCEINLINE void resample_cols(const Block& blk, Range rows, Range cols, const Resample1D& a, Range valid,
+                                       Shared<float> F, Src src, Dst dst) {
+  const int ncols = cols.size();
+  const int count = rows.size() * ncols;
+  blk.threads([&](int tid) {
+    for (int idx = tid; idx < count; idx += blk.nthreads()) {
+      const int n = rows.begin + idx / ncols;
+      const int c = cols.begin + idx % ncols;
+      const int m0 = imax(a.first_in(n), valid.begin);
+      const int m1 = imin(a.last_in(n), valid.end - 1);
+      float acc = 0.f;
+      for (int m = m0, k = a.tap(m0, n); m <= m1; ++m, k += a.up) acc += F.ld(k) * src(m, c);
+      dst(n, c, acc);
+    }
+  });
+}
+
+// Non-separable pass: F is [ay.taps][ax.taps] row-major; for output (ny, nx) in rows x cols:
+//   dst(ny, nx, sum_{my, mx} F[tap_y(my, ny)][tap_x(mx, nx)] * src(my, mx)).
+template <class Block, class Src, class Dst>
+GLAD_HOSTDEV GLAD_FORCEINLINE void resample_2d(const Block& blk, Range rows, Range cols, const Resample1D& ay,
+                                     const Resample1D& ax, Range valid_y, Range valid_x, Shared<float> F, Src src,
+                                     Dst dst) {
+  const int ncols = cols.size();
+  const int count = rows.size() * ncols;
+  blk.threads([&](int tid) {
+    for (int idx = tid; idx < count; idx += blk.nthreads()) {
+      const int ny = rows.begin + idx / ncols;
+      const int nx = cols.begin + idx % ncols;
+      const int my0 = imax(ay.first_in(ny), valid_y.begin), my1 = imin(ay.last_in(ny), valid_y.end - 1);
+      const int mx0 = imax(ax.first_in(nx), valid_x.begin), mx1 = imin(ax.last_in(nx), valid_x.end - 1);
+      float acc = 0.f;
+      for (int my = my0, ky = ay.tap(my0, ny); my <= my1; ++my, ky += ay.up) {
+        const int row = ky * ax.taps;
+        for (int mx = mx0, kx = ax.tap(mx0, nx); mx <= mx1; ++mx, kx += ax.up) acc += F.ld(row + kx) * src(my, mx);
+      }
+      dst(ny, nx, acc);
+    }
+  });
+}
+
+// Loads a float32 filter (1-D [taps] or 2-D [th][tw], row-major in global memory) into shared memory in oriented
+// form, times `scale`: reversed along every axis unless `correlate` (flip_filter=True in the op's terms).
+// One phase body over `tid`; call inside blk.threads.
+GLAD_HOSTDEV GLAD_FORCEINLINE void load_filter_thread(int tid, int nthreads, const float* f, int th, int tw, bool correlate,
+                                            float scale, Shared<float> F) {
+  const int n = th * tw;
+  for (int i = tid; i < n; i += nthreads) {
+    const int src = correlate ? i : n - 1 - i;  // reversing both axes of a row-major array reverses it whole
+    F.st(i, gload(f, src) * scale);
+  }
+}
+
+}  // namespace glad_cuda
