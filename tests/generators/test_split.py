@@ -5,6 +5,7 @@ from __future__ import annotations
 import glad_generators
 import pytest
 import torch
+from glad_generators.nn import modulated_conv
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +68,22 @@ def test_bad_shapes_are_refused(G, ws: torch.Tensor) -> None:
         split.encode(ws[:, :5])
     with pytest.raises(ValueError, match=r"features for layer 4 must have shape \[2, 16, 36, 36\]"):
         split.render(torch.zeros(2, 16, 52, 52), ws)
+
+
+@pytest.mark.parametrize("demodulate", [True, False])
+def test_both_modulated_conv_forms_agree(demodulate: bool) -> None:
+    """float32 uses `modulate_activations`, fp16/bf16 the released `grouped` form: same values, gradients."""
+    gen = torch.Generator().manual_seed(0)
+    x0 = torch.randn(3, 5, 9, 9, generator=gen, dtype=torch.float64)
+    weight = torch.randn(4, 5, 3, 3, generator=gen, dtype=torch.float64)
+    styles0 = torch.randn(3, 5, generator=gen, dtype=torch.float64)
+    gain = torch.tensor(0.7, dtype=torch.float64)
+    outputs = []
+    for form in (modulated_conv.grouped, modulated_conv.modulate_activations):
+        x, styles = x0.clone().requires_grad_(True), styles0.clone().requires_grad_(True)
+        y = form(x, weight, styles, demodulate=demodulate, input_gain=gain, padding=2)
+        (y * torch.linspace(-1, 1, y.numel(), dtype=y.dtype).reshape(y.shape)).sum().backward()
+        outputs.append((y, x.grad, styles.grad))
+    assert outputs[0][0].shape == (3, 4, 11, 11)
+    for a, b in zip(*outputs, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)

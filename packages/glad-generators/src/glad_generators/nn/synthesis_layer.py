@@ -11,37 +11,7 @@ from torch import nn
 from ..config import SynthesisLayerConfig
 from ..lowpass import kaiser_lowpass
 from .fully_connected import FullyConnectedLayer
-
-
-def modulated_conv2d(
-    x: torch.Tensor,
-    weight: torch.Tensor,
-    styles: torch.Tensor,
-    *,
-    demodulate: bool,
-    input_gain: torch.Tensor,
-    padding: int,
-) -> torch.Tensor:
-    """Per-sample convolution of x [N, Cin, H, W] with weight [Cout, Cin, k, k] modulated by styles [N, Cin].
-
-    Weights are computed in float32 and cast to x's dtype. With `demodulate`, weight and styles are first
-    normalised (styles by their mean square over the WHOLE batch, as the released code) and each sample's
-    kernel is scaled to unit norm per output channel (+1e-8). Runs as one grouped conv2d (groups = N).
-    """
-    n, c_in = styles.shape
-    c_out, _, kh, kw = weight.shape
-    if demodulate:
-        weight = weight * weight.square().mean(dim=[1, 2, 3], keepdim=True).rsqrt()
-        styles = styles * styles.square().mean().rsqrt()
-    w = weight.unsqueeze(0) * styles.reshape(n, 1, c_in, 1, 1)  # [N, Cout, Cin, k, k]
-    if demodulate:
-        w = w * (w.square().sum(dim=[2, 3, 4], keepdim=True) + 1e-8).rsqrt()
-    w = w * input_gain
-    x = x.reshape(1, n * c_in, *x.shape[2:])
-    y = torch.nn.functional.conv2d(
-        x, w.reshape(n * c_out, c_in, kh, kw).to(x.dtype), padding=padding, groups=n
-    )
-    return y.reshape(n, c_out, *y.shape[2:])
+from .modulated_conv import modulated_conv2d
 
 
 class SynthesisLayer(nn.Module):
