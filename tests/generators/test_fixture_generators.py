@@ -112,3 +112,25 @@ def test_split_values_and_gradients(G: StyleGANXL, io: dict[str, torch.Tensor]) 
     assert_close(features.grad, io["split_grad_F"], "dloss/dF_n")
     assert_close(ws.grad, io["split_grad_ws"], "dloss/dws")
     assert torch.count_nonzero(ws.grad[:, : n + 1]) == 0
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_on_cuda_fp32_and_fp16(generator_dir: Path, io: dict[str, torch.Tensor], monkeypatch) -> None:
+    monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", False)
+    monkeypatch.setattr(torch.backends.cuda.matmul, "allow_tf32", False)
+    G = glad_generators.load(generator_dir, device="cuda")
+    z, c = io["z"].cuda(), io["c"].cuda()
+    assert_close(G(z, c, force_fp32=True).cpu(), io["images_psi1"], "CUDA float32 images")
+    for impl in ("native", "ref"):
+        G.ops_impl = impl
+        half = G(z, c)  # use_fp16 layers in float16, as the released models on GPU
+        assert half.dtype == torch.float32
+        assert_close(half.cpu(), io["images_psi1"], f"CUDA float16 images ({impl})", rel=3e-2)
+    n = int(io["split_n"])
+    features = io[f"feat.{G.layer_names[n - 1]}"].cuda().requires_grad_(True)
+    ws = io["ws_psi1"].cuda().requires_grad_(True)
+    images = G.split(n).render(features, ws, force_fp32=True)
+    (images.double() * io["split_R"].cuda().double()).sum().backward()
+    assert_close(features.grad.cpu(), io["split_grad_F"], "CUDA dloss/dF_n")
+    assert_close(ws.grad.cpu(), io["split_grad_ws"], "CUDA dloss/dws")

@@ -10,6 +10,8 @@ from .runtime import Runtime
 from .synthesis_input import SynthesisInput
 from .synthesis_layer import SynthesisLayer
 
+NOISE_MODES = ("const", "random", "none")
+
 
 class SynthesisNetwork(nn.Module):
     """ws [N, num_ws, w_dim] → images [N, img_channels, resolution, resolution] float32, about [-1, 1].
@@ -97,7 +99,12 @@ class SynthesisNetwork(nn.Module):
         x = self.run_layers(features, ws, n, len(self.layer_names), force_fp32)
         return (x * self.output_scale).to(torch.float32)
 
-    def forward(self, ws: torch.Tensor, force_fp32: bool = False) -> torch.Tensor:
-        """Full synthesis: images [N, img_channels, R, R] float32."""
+    def forward(self, ws: torch.Tensor, force_fp32: bool = False, noise_mode: str = "const") -> torch.Tensor:
+        """Full synthesis: images [N, img_channels, R, R] float32.
+
+        `noise_mode` is accepted for StyleGAN API compatibility and has no effect (StyleGAN3/XL has no noise).
+        """
+        if noise_mode not in NOISE_MODES:
+            raise ValueError(f"noise_mode must be one of {NOISE_MODES}, got {noise_mode!r}")
         ws = self.check_ws(ws)
         return self.render(self.input(ws[:, 0]), ws, 0, force_fp32)

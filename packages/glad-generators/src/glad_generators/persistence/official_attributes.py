@@ -49,6 +49,26 @@ def _get(attrs: Mapping[str, Any], key: str, where: str) -> Any:
     return attrs[key]
 
 
+_INT_ATTRIBUTES = (
+    "in_channels",
+    "out_channels",
+    "conv_kernel",
+    "up_factor",
+    "down_factor",
+    "up_taps",
+    "down_taps",
+)
+_FLOAT_ATTRIBUTES = (
+    "in_sampling_rate",
+    "out_sampling_rate",
+    "tmp_sampling_rate",
+    "in_cutoff",
+    "out_cutoff",
+    "in_half_width",
+    "out_half_width",
+)
+
+
 def _layer_config(name: str, attrs: Mapping[str, Any]) -> SynthesisLayerConfig:
     where = f"synthesis layer {name}"
     g = lambda key: _get(attrs, key, where)  # noqa: E731
@@ -57,26 +77,13 @@ def _layer_config(name: str, attrs: Mapping[str, Any]) -> SynthesisLayerConfig:
     clamp = attrs.get("conv_clamp", None)
     return SynthesisLayerConfig(
         name=name,
-        in_channels=int(g("in_channels")),
-        out_channels=int(g("out_channels")),
+        **{key: int(g(key)) for key in _INT_ATTRIBUTES},
+        **{key: float(g(key)) for key in _FLOAT_ATTRIBUTES},
+        **{key: bool(g(key)) for key in ("is_torgb", "use_fp16")},
         in_size=_int(g("in_size"), f"{where}.in_size"),
         out_size=_int(g("out_size"), f"{where}.out_size"),
-        in_sampling_rate=float(g("in_sampling_rate")),
-        out_sampling_rate=float(g("out_sampling_rate")),
-        tmp_sampling_rate=float(g("tmp_sampling_rate")),
-        in_cutoff=float(g("in_cutoff")),
-        out_cutoff=float(g("out_cutoff")),
-        in_half_width=float(g("in_half_width")),
-        out_half_width=float(g("out_half_width")),
-        conv_kernel=int(g("conv_kernel")),
-        up_factor=int(g("up_factor")),
-        down_factor=int(g("down_factor")),
-        up_taps=int(g("up_taps")),
-        down_taps=int(g("down_taps")),
         padding=tuple(int(p) for p in g("padding")),
-        is_torgb=bool(g("is_torgb")),
         is_critically_sampled=bool(attrs.get("is_critically_sampled", False)),
-        use_fp16=bool(g("use_fp16")),
         conv_clamp=None if clamp is None else float(clamp),
         magnitude_ema_beta=float(attrs.get("magnitude_ema_beta", 0.999)),
     )
