@@ -8,7 +8,7 @@ and the cross-architecture mean.
 
 from .config import EvalConfig
 from .ema import EMA
-from .evaluate import check_models_fit, evaluate
+from .evaluation import check_models_fit, evaluate
 from .report import EvalReport, ModelResult
 from .schedule import ema_decay, lr_factor
 from .seeds import derive_seed, job_generator

@@ -1,0 +1,73 @@
+"""The glad-eval command line: an end-to-end run, option parsing, and bad input refused with exit status 2."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import torch
+from glad_eval.artifacts import save_distilled
+from glad_eval.cli import build_parser, config_from_args, main
+
+from .helpers import real_subset
+
+
+@pytest.fixture
+def distilled_dir(tmp_path, mnist5k):
+    images, labels = real_subset(mnist5k, per_class=1)
+    save_distilled(tmp_path / "set", images, labels, {"dataset": "mnist5k"})
+    return tmp_path / "set"
+
+
+def test_cli_end_to_end(distilled_dir, tmp_path, capsys):
+    out = tmp_path / "results"
+    argv = [str(distilled_dir), "--models", "mlp,lenet", "--seeds", "2", "--epochs", "2", "--device", "cpu",
+            "--out", str(out), "--no-progress", "--distill-model", "mlp", "--lr", "0.01"]  # fmt: skip
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "mlp*" in printed and "lenet" in printed and "cross-arch" in printed
+    data = json.loads((out / "results.json").read_text())
+    assert data["dataset"] == "mnist5k" and data["num_images"] == 10  # dataset taken from the set's meta
+    assert len(data["per_model"]["lenet"]["accuracies"]) == 2 and data["cross_arch_models"] == ["lenet"]
+    assert data["config"]["lrs"] == {"mlp": 0.01, "lenet": 0.01} and data["config"]["epochs"] == 2
+    assert (out / "results.csv").read_text().startswith("architecture,mean,std,seed_0,seed_1")
+
+
+def test_options_become_the_config():
+    args = build_parser().parse_args(
+        ["set", "--models", "ConvNet,vgg11", "--lr", "0.02", "--lr", "vgg11=1e-5", "--model-option",
+         "convnet.depth=3", "--model-option", "convnet.norm=batchnorm", "--seeds", "3", "--epochs", "7",
+         "--batch-size", "64", "--device", "cpu", "--seed", "9"]
+    )  # fmt: skip
+    config = config_from_args(args)
+    assert config.models == ("convnet", "vgg11") and config.lrs == {"convnet": 0.02, "vgg11": 1e-5}
+    assert config.model_kwargs == {"convnet": {"depth": 3, "norm": "batchnorm"}}
+    assert (config.num_seeds, config.epochs, config.batch_size, config.seed) == (3, 7, 64, 9)
+    cifar = config_from_args(build_parser().parse_args(["set", "--eval-mode", "CIFAR", "--device", "cpu"]))
+    assert cifar.models == ("convnet", "alexnet_cifar", "resnet18_cifar", "vgg11_cifar", "vit_cifar")
+    assert cifar.epochs == 1000 and cifar.num_seeds == 5 and cifar.batch_size == 256
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--models", "convnet,foo"], "unknown architecture 'foo'"),
+        (["--lr", "vgg11=fast"], "--lr 'vgg11=fast'"),
+        (["--model-option", "depth=3"], "MODEL.KEY=VALUE"),
+        (["--dataset", "cifar10"], "--data-root"),
+        (["--image-size", "64"], "images are 32x32 px but dataset 'mnist5k' is served at 64 px"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message_and_writes_nothing(distilled_dir, tmp_path, capsys, extra, message):
+    out = tmp_path / "results"
+    assert main([str(distilled_dir), "--out", str(out), "--no-progress", "--device", "cpu", *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glad-eval: error:") and re.search(message, err)
+    assert not out.exists()
+
+
+def test_bad_images_exit_2(tmp_path, capsys):
+    save_distilled(tmp_path / "gray", torch.rand(3, 1, 32, 32), torch.tensor([0, 1, 2]))
+    assert main([str(tmp_path / "gray"), "--no-progress", "--device", "cpu"]) == 2
+    assert "class(es) [3, 4, 5, 6, 7, 8, 9]" in capsys.readouterr().err
