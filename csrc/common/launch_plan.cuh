@@ -1,6 +1,7 @@
 // Host-side launch planning shared by the tiled kernels (pure C++: the emulator runs the same plans).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -11,6 +12,8 @@ namespace glad_cuda {
 constexpr int kThreadsPerBlock = 256;
 constexpr int kMaxGridYZ = 65535;
 constexpr std::size_t kDefaultSharedBytes = 48 * 1024;  // above this a kernel must opt in
+// The tiled kernels use about 64 registers per thread (ptxas, sm_90): at most 4 blocks of 256 threads per SM.
+constexpr int kMaxTiledBlocksPerSm = 4;
 
 // What the planner needs to know about the device.
 struct DeviceLimits {
@@ -52,7 +55,7 @@ inline TileChoice choose_tile(const DeviceLimits& lim, const int* h_choices, int
       const int h = h_choices[a], w = w_choices[b];
       const TileCost c = cost(h, w);
       if (c.shared_bytes > lim.shared_per_block) continue;
-      int per_sm = lim.max_threads_per_sm / kThreadsPerBlock;
+      int per_sm = std::min(lim.max_threads_per_sm / kThreadsPerBlock, kMaxTiledBlocksPerSm);
       if (c.shared_bytes > 0) {
         const std::size_t fit = lim.shared_per_sm / c.shared_bytes;
         if (fit < std::size_t(per_sm)) per_sm = int(fit);

@@ -47,6 +47,24 @@ struct Range {
   GLAD_HOSTDEV GLAD_FORCEINLINE Range clip(int lo, int hi) const { return {imax(begin, lo), imin(end, hi)}; }
 };
 
+// Calls f(r, c) for the items idx = first, first + step, ... < rows * cols of a row-major rows x cols grid
+// (a thread's share of a phase), walking (r, c) without a division per item.
+template <class F>
+GLAD_HOSTDEV GLAD_FORCEINLINE void for_each_item(int first, int step, int rows, int cols, F&& f) {
+  if (cols <= 0 || rows <= 0) return;
+  int r = first / cols, c = first - r * cols;
+  const int dr = step / cols, dc = step - dr * cols;
+  while (r < rows) {
+    f(r, c);
+    r += dr;
+    c += dc;
+    if (c >= cols) {
+      c -= cols;
+      ++r;
+    }
+  }
+}
+
 // Inputs (range of m) that outputs `out` of pass `a` read, clipped to the samples that exist in `valid`.
 GLAD_HOSTDEV GLAD_FORCEINLINE Range inputs_of(const Resample1D& a, Range out, Range valid) {
   if (out.size() == 0) return {0, 0};
@@ -58,18 +76,15 @@ GLAD_HOSTDEV GLAD_FORCEINLINE Range inputs_of(const Resample1D& a, Range out, Ra
 template <class Block, class Src, class Dst>
 GLAD_HOSTDEV GLAD_FORCEINLINE void resample_rows(const Block& blk, Range rows, Range cols, const Resample1D& a, Range valid,
                                        Shared<float> F, Src src, Dst dst) {
-  const int ncols = cols.size();
-  const int count = rows.size() * ncols;
   blk.threads([&](int tid) {
-    for (int idx = tid; idx < count; idx += blk.nthreads()) {
-      const int r = rows.begin + idx / ncols;
-      const int n = cols.begin + idx % ncols;
+    for_each_item(tid, blk.nthreads(), rows.size(), cols.size(), [&](int i, int j) {
+      const int r = rows.begin + i, n = cols.begin + j;
       const int m0 = imax(a.first_in(n), valid.begin);
       const int m1 = imin(a.last_in(n), valid.end - 1);
       float acc = 0.f;
       for (int m = m0, k = a.tap(m0, n); m <= m1; ++m, k += a.up) acc += F.ld(k) * src(r, m);
       dst(r, n, acc);
-    }
+    });
   });
 }
 
@@ -78,18 +93,15 @@ GLAD_HOSTDEV GLAD_FORCEINLINE void resample_rows(const Block& blk, Range rows, R
 template <class Block, class Src, class Dst>
 GLAD_HOSTDEV GLAD_FORCEINLINE void resample_cols(const Block& blk, Range rows, Range cols, const Resample1D& a, Range valid,
                                        Shared<float> F, Src src, Dst dst) {
-  const int ncols = cols.size();
-  const int count = rows.size() * ncols;
   blk.threads([&](int tid) {
-    for (int idx = tid; idx < count; idx += blk.nthreads()) {
-      const int n = rows.begin + idx / ncols;
-      const int c = cols.begin + idx % ncols;
+    for_each_item(tid, blk.nthreads(), rows.size(), cols.size(), [&](int i, int j) {
+      const int n = rows.begin + i, c = cols.begin + j;
       const int m0 = imax(a.first_in(n), valid.begin);
       const int m1 = imin(a.last_in(n), valid.end - 1);
       float acc = 0.f;
       for (int m = m0, k = a.tap(m0, n); m <= m1; ++m, k += a.up) acc += F.ld(k) * src(m, c);
       dst(n, c, acc);
-    }
+    });
   });
 }
 
@@ -99,12 +111,9 @@ template <class Block, class Src, class Dst>
 GLAD_HOSTDEV GLAD_FORCEINLINE void resample_2d(const Block& blk, Range rows, Range cols, const Resample1D& ay,
                                      const Resample1D& ax, Range valid_y, Range valid_x, Shared<float> F, Src src,
                                      Dst dst) {
-  const int ncols = cols.size();
-  const int count = rows.size() * ncols;
   blk.threads([&](int tid) {
-    for (int idx = tid; idx < count; idx += blk.nthreads()) {
-      const int ny = rows.begin + idx / ncols;
-      const int nx = cols.begin + idx % ncols;
+    for_each_item(tid, blk.nthreads(), rows.size(), cols.size(), [&](int i, int j) {
+      const int ny = rows.begin + i, nx = cols.begin + j;
       const int my0 = imax(ay.first_in(ny), valid_y.begin), my1 = imin(ay.last_in(ny), valid_y.end - 1);
       const int mx0 = imax(ax.first_in(nx), valid_x.begin), mx1 = imin(ax.last_in(nx), valid_x.end - 1);
       float acc = 0.f;
@@ -113,7 +122,7 @@ GLAD_HOSTDEV GLAD_FORCEINLINE void resample_2d(const Block& blk, Range rows, Ran
         for (int mx = mx0, kx = ax.tap(mx0, nx); mx <= mx1; ++mx, kx += ax.up) acc += F.ld(row + kx) * src(my, mx);
       }
       dst(ny, nx, acc);
-    }
+    });
   });
 }
 

@@ -174,13 +174,12 @@ GLAD_HOSTDEV void filtered_lrelu_fwd_program(const Block& blk, const FilteredLre
   });
   for (int plane = bi.z; plane < g.planes; plane += gd.z) {
     const int64_t in_base = int64_t(plane) * g.in_h * g.in_w;
-    const int ncols = ix.size(), count = iy.size() * ncols;
     blk.threads([&](int tid) {
       const float b = bias ? to_float(gload(bias, plane % g.channels)) : 0.f;
-      for (int i = tid; i < count; i += blk.nthreads()) {
-        const int m = iy.begin + i / ncols, n = ix.begin + i % ncols;
+      for_each_item(tid, blk.nthreads(), iy.size(), ix.size(), [&](int i, int j) {
+        const int m = iy.begin + i, n = ix.begin + j;
         s.X.st(m - y0, n - x0, to_float(gload(x, in_base + int64_t(m) * g.in_w + n)) + b);
-      }
+      });
     });
     blk.sync();
 
@@ -204,17 +203,16 @@ GLAD_HOSTDEV void filtered_lrelu_fwd_program(const Block& blk, const FilteredLre
     // Mask bytes of the owned t samples (4 codes per byte along the width).
     const int64_t mask_base = int64_t(plane) * g.t_h * g.mask_w;
     const int byte0 = own_x.begin >> 2, nbytes = ((own_x.end + 3) >> 2) - byte0;
-    const int mask_items = own_y.size() * nbytes;
     blk.threads([&](int tid) {
-      for (int k = tid; k < mask_items; k += blk.nthreads()) {
-        const int i = own_y.begin + k / nbytes, jb = byte0 + k % nbytes;
+      for_each_item(tid, blk.nthreads(), own_y.size(), nbytes, [&](int r, int k) {
+        const int i = own_y.begin + r, jb = byte0 + k;
         int byte = 0;
         for (int e = 0; e < 4; ++e) {
           const int j = jb * 4 + e;
           if (j < own_x.end) byte |= int(s.C.ld(i - ty.begin, j - tx.begin)) << (2 * e);
         }
         gstore(p.mask, mask_base + int64_t(i) * g.mask_w + jb, uint8_t(byte));
-      }
+      });
     });
 
     // fd: filter + downsample -> y.
@@ -286,12 +284,11 @@ GLAD_HOSTDEV void filtered_lrelu_bwd_program(const Block& blk, const FilteredLre
   });
   for (int plane = bi.z; plane < g.planes; plane += gd.z) {
     const int64_t dy_base = int64_t(plane) * g.out_h * g.out_w;
-    const int ncols = ex.size(), count = ey.size() * ncols;
     blk.threads([&](int tid) {
-      for (int i = tid; i < count; i += blk.nthreads()) {
-        const int m = ey.begin + i / ncols, n = ex.begin + i % ncols;
+      for_each_item(tid, blk.nthreads(), ey.size(), ex.size(), [&](int i, int j) {
+        const int m = ey.begin + i, n = ex.begin + j;
         s.E.st(m - e0y, n - e0x, to_float(gload(dy, dy_base + int64_t(m) * g.out_w + n)));
-      }
+      });
     });
     blk.sync();
 

@@ -86,13 +86,12 @@ GLAD_HOSTDEV void upfirdn2d_tiled_program(const Block& blk, const Upfirdn2dParam
   for (int plane = bi.z; plane < g.planes; plane += gd.z) {
     const int64_t in_base = int64_t(plane) * g.in_h * g.in_w;
     const int64_t out_base = int64_t(plane) * g.out_h * g.out_w;
-    const int ncols = ix.size(), count = iy.size() * ncols;
     blk.threads([&](int tid) {
       const float b = bias ? to_float(gload(bias, plane % g.channels)) : 0.f;
-      for (int i = tid; i < count; i += blk.nthreads()) {
-        const int m = iy.begin + i / ncols, n = ix.begin + i % ncols;
+      for_each_item(tid, blk.nthreads(), iy.size(), ix.size(), [&](int i, int j) {
+        const int m = iy.begin + i, n = ix.begin + j;
         s.X.st(m - y0, n - x0, to_float(gload(x, in_base + int64_t(m) * g.in_w + n)) + b);
-      }
+      });
     });
     blk.sync();
     auto store = [&](int n, int c, float v) { gstore(y, out_base + int64_t(n) * g.out_w + c, from_float<Tout>(v)); };

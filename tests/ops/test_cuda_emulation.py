@@ -18,8 +18,9 @@ import torch
 from .cuda_emulation import reference as ref
 from .cuda_emulation.emulated_native import emulated_native
 from .cuda_emulation.harness import EmulationError, build_emulator, config, find_compiler
-from .cuda_emulation.random_cases import FlreluCase, draw_filtered_lrelu, draw_upfirdn, planner_config
+from .cuda_emulation.planner_configs import planner_config
 from .op_cases import run_case
+from .random_cases import random_bias_act, random_filtered_lrelu, random_upfirdn2d
 
 pytestmark = pytest.mark.skipif(
     find_compiler() is None,
@@ -197,188 +198,186 @@ def test_bias_act_large_channel_count_and_inner_extent(emu):
         )
 
 
-# ---- upfirdn2d ---------------------------------------------------------------------------------------------
-def _upfirdn_ref(case):
-    return glad_ops.upfirdn2d(
-        case.x.double(),
-        case.f,
-        up=list(case.up),
-        down=list(case.down),
-        padding=list(case.padding),
-        flip_filter=case.flip_filter,
-        gain=case.gain,
-        impl="ref",
-    )
+# ---- random cases through the public wrappers --------------------------------------------------------------
+def _values_and_grads(op, kwargs, impl, dy):
+    """(y, dx, db) of glad_ops.<op>(**kwargs, impl=impl) with upstream gradient dy."""
+    x = kwargs["x"].detach().clone().requires_grad_(True)
+    b = kwargs.get("b")
+    b = None if b is None else b.detach().clone().requires_grad_(True)
+    y = op(**(kwargs | {"x": x} | ({"b": b} if "b" in kwargs else {})), impl=impl)
+    grads = torch.autograd.grad(y, [x] if b is None else [x, b], dy.to(y.dtype))
+    return y.detach(), grads[0], grads[1] if b is not None else None
 
 
-def test_upfirdn2d_random_cases(emu):
+def _as_float64(kwargs):
+    return {
+        k: v.double() if isinstance(v, torch.Tensor) and k in ("x", "b") else v for k, v in kwargs.items()
+    }
+
+
+def _emulated_vs_ref(emu, monkeypatch, op, kwargs, cfg, seed, what):
+    """Runs glad_ops.<op> natively (routed to the emulator, planning for `cfg`) and by the reference in
+    float64; compares y, dx and db. Returns the emulator's recorded forward calls."""
+    y_shape = op(**_as_float64(kwargs), impl="ref").shape
+    dy = torch.randn(y_shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    expected = _values_and_grads(op, _as_float64(kwargs), "ref", dy)
+    with emulated_native(emu, monkeypatch, cfg) as ops:
+        got = _values_and_grads(op, kwargs, "native", dy)
+    for role, a, e in zip(("y", "dx", "db"), got, expected, strict=True):
+        if e is not None:
+            assert_close(a, e, kwargs["x"].dtype, f"{role}, {what}")
+    return ops.calls
+
+
+def _describe(kwargs):
+    return {k: list(v.shape) if isinstance(v, torch.Tensor) else v for k, v in kwargs.items()}
+
+
+def test_upfirdn2d_random_cases(emu, monkeypatch):
+    """Values and gradients (the backward is upfirdn2d with the adjoint arguments) for random shapes, factors,
+    paddings and filters, planned for random device limits (tiled and direct kernels)."""
     g = torch.Generator().manual_seed(5)
     paths = set()
-    for i in range(60):
-        dtype = DTYPES[i % 3] if i % 4 == 3 else torch.float32
-        case = draw_upfirdn(g, dtype)
+    for i in range(50):
+        kwargs = random_upfirdn2d(g, DTYPES[i % 3] if i % 4 == 3 else torch.float32)
         kind, cfg = planner_config(g)
-        y, plan = emu.upfirdn2d(
-            case.x, case.f, case.up, case.down, case.padding, case.flip_filter, case.gain, cfg=cfg
+        calls = _emulated_vs_ref(
+            emu, monkeypatch, glad_ops.upfirdn2d, kwargs, cfg, i, f"{i} {kind} {_describe(kwargs)}"
         )
+        plan = calls[0][3]
         paths.add(plan.fused)
         assert plan.shared_bytes <= cfg.shared_per_block
-        assert_close(y, _upfirdn_ref(case), dtype, f"case {i} ({kind}): {case.describe()}")
     assert paths == {True, False}, "both the tiled and the direct kernel must be exercised"
 
 
-def test_upfirdn2d_adjoint_is_upfirdn2d(emu):
-    """The backward the wrapper uses (spec §1.3: upfirdn2d with swapped factors, flipped filter, adjoint
-    padding) equals autograd of the reference."""
+def test_bias_act_random_cases(emu, monkeypatch):
     g = torch.Generator().manual_seed(6)
-    for _ in range(12):
-        case = draw_upfirdn(g)
-        (ux, uy), (dx_, dy_), (px0, _px1, py0, _py1) = case.up, case.down, case.padding
-        n, c, h, w = case.x.shape
-        fw, fh = (case.f.shape[-1], case.f.shape[0]) if case.f.dim() == 2 else (case.f.shape[0],) * 2
-        y = _upfirdn_ref(case)
-        gy = torch.randn(y.shape, generator=g)
-        pad = (
-            fw - px0 - 1,
-            w * ux - y.shape[3] * dx_ + px0 - ux + 1,
-            fh - py0 - 1,
-            h * uy - y.shape[2] * dy_ + py0 - uy + 1,
+    for i in range(30):
+        kwargs = random_bias_act(g, DTYPES[i % 3])
+        _emulated_vs_ref(
+            emu, monkeypatch, glad_ops.bias_act, kwargs, config(sm_count=1), i, _describe(kwargs)
         )
-        dx, _ = emu.upfirdn2d(gy, case.f, (dx_, dy_), (ux, uy), pad, not case.flip_filter, case.gain)
-        x = case.x.double().requires_grad_(True)
-        case.x = x
-        (expected,) = torch.autograd.grad(_upfirdn_ref(case), x, gy.double())
-        assert_close(dx, expected, torch.float32, f"adjoint of {case.describe()}")
 
 
-# ---- filtered_lrelu ----------------------------------------------------------------------------------------
-def _resolve_clamp(case, t):
-    """An active clamp (half the largest activation) for cases drawn with clamp == -2."""
-    if case.clamp == -2.0:
-        activated = torch.where(t > 0, t, t * case.slope) * case.gain
-        case.clamp = 0.5 * float(activated.abs().max())
-    return case.clamp
-
-
-def _check_filtered_lrelu(emu, case, cfg, what):
-    """Forward values and mask codes vs the reference, then the backward vs the exact VJP given the codes.
-    Returns (forward plan, backward plan)."""
-    t = ref.preactivation(case.x, case.fu, case.b, case.up, case.padding, case.flip_filter)
-    clamp = _resolve_clamp(case, t)
-    what = f"{what} (clamp {clamp:.4g})"
-    y, mask, plan = emu.filtered_lrelu(
-        case.x,
-        case.fu,
-        case.fd,
-        case.b,
-        case.up,
-        case.down,
-        case.padding,
-        case.gain,
-        case.slope,
-        clamp,
-        case.flip_filter,
-        cfg=cfg,
-    )
-    expected = glad_ops.filtered_lrelu(
-        case.x.double(),
-        case.fu,
-        case.fd,
-        None if case.b is None else case.b.double(),
-        up=case.up,
-        down=case.down,
-        padding=list(case.padding),
-        gain=case.gain,
-        slope=case.slope,
-        clamp=None if clamp < 0 else clamp,
-        flip_filter=case.flip_filter,
-        impl="ref",
-    )
-    dtype = case.x.dtype
-    assert_close(y, expected, dtype, f"y, {what}")
-    codes, ambiguous = ref.lrelu_codes(t, case.gain, case.slope, clamp)
-    got = ref.unpack_mask(mask, t.shape[-1])
-    wrong = (got != codes) & ~ambiguous
+# ---- filtered_lrelu: mask codes and the exact backward -----------------------------------------------------
+def _check_filtered_lrelu(emu, args, mask, cfg, what):
+    """Given a forward call's native args (x, fu, fd, b, up, down, padding, gain, slope, clamp, flip_filter)
+    and its mask: the mask codes equal the reference's (except within round-off of a code boundary), unused
+    bits are zero, and filtered_lrelu_grad fed the reference codes equals the exact VJP. Returns the backward
+    plan."""
+    x, fu, fd, b, up, down, padding, gain, slope, clamp, flip = args
+    t = ref.preactivation(x, fu, b, up, padding, flip)
+    codes, ambiguous = ref.lrelu_codes(t, gain, slope, clamp)
+    wrong = (ref.unpack_mask(mask, t.shape[-1]) != codes) & ~ambiguous
     assert not wrong.any(), f"{int(wrong.sum())} mask codes differ from the reference, {what}"
     assert not ref.trailing_bits(mask, t.shape[-1]).any(), f"unused mask bits are not zero, {what}"
-
-    gen = torch.Generator().manual_seed(int(y.numel()))
-    dy = torch.randn(y.shape, generator=gen).to(dtype)
-    dx, plan_b = emu.filtered_lrelu_grad(
-        dy,
-        ref.pack_codes(codes),
-        case.fu,
-        case.fd,
-        case.up,
-        case.down,
-        case.padding,
-        tuple(case.x.shape[2:]),
-        case.gain,
-        case.slope,
-        case.flip_filter,
-        cfg=cfg,
+    _, _, out_h, out_w = emu.flrelu_shapes(*x.shape[2:], fu, fd, up, down, padding)
+    dtype = torch.float32 if x.dtype == torch.float64 else x.dtype
+    gen = torch.Generator().manual_seed(out_h * out_w)
+    dy = torch.randn(*x.shape[:2], out_h, out_w, generator=gen).to(dtype)
+    hw = tuple(x.shape[2:])
+    dx, plan = emu.filtered_lrelu_grad(
+        dy, ref.pack_codes(codes), fu, fd, up, down, padding, hw, gain, slope, flip, cfg=cfg
     )
-    expected_dx = ref.filtered_lrelu_vjp(
-        dy,
-        codes,
-        case.x.shape,
-        case.fu,
-        case.fd,
-        case.up,
-        case.down,
-        case.padding,
-        case.gain,
-        case.slope,
-        case.flip_filter,
-    )
-    assert_close(dx, expected_dx, dtype, f"dx, {what}")
-    return plan, plan_b
+    expected = ref.filtered_lrelu_vjp(dy, codes, x.shape, fu, fd, up, down, padding, gain, slope, flip)
+    assert_close(dx, expected, dtype, f"dx given the reference codes, {what}")
+    return plan
 
 
-def test_filtered_lrelu_random_cases(emu):
+def test_filtered_lrelu_random_cases(emu, monkeypatch):
+    """Values and gradients through the wrappers, then the mask codes and the backward given exact codes, for
+    random shapes, factors, filters, paddings, gains, slopes and clamps, planned for random device limits."""
     g = torch.Generator().manual_seed(7)
     fused = set()
-    for i in range(70):
-        dtype = DTYPES[i % 3] if i % 5 == 4 else torch.float32
-        case = draw_filtered_lrelu(g, dtype)
+    for i in range(50):
+        kwargs = random_filtered_lrelu(g, DTYPES[i % 3] if i % 5 == 4 else torch.float32)
         kind, cfg = planner_config(g)
-        plan, plan_b = _check_filtered_lrelu(emu, case, cfg, f"case {i} ({kind}): {case.describe()}")
+        what = f"{i} {kind} {_describe(kwargs)}"
+        ((name, args, (y, mask), plan),) = _emulated_vs_ref(
+            emu, monkeypatch, glad_ops.filtered_lrelu, kwargs, cfg, i, what
+        )
+        plan_b = _check_filtered_lrelu(emu, args, mask, cfg, what)
         for p in (plan, plan_b):
             assert p.shared_bytes <= cfg.shared_per_block
             assert p.launches == (1 if p.fused else 3)
-        fused |= {plan.fused, plan_b.fused}
         if plan.fused:
-            assert plan.tile[1] * case.down % 4 == 0, "mask bytes of neighbouring tiles would overlap"
+            assert plan.tile[1] * args[5] % 4 == 0, "mask bytes of neighbouring tiles would overlap"
+        fused |= {plan.fused, plan_b.fused}
     assert fused == {True, False}, "both the fused kernels and the generic path must be exercised"
 
 
-# Generator-like layers (spec §2.9) with channels and sizes scaled down: kaiser-like 1-D filters, up 2 or 4,
+def _kaiser_lowpass(taps: int, up: int) -> torch.Tensor:
+    """A windowed-sinc 1-D float32 filter like the generator's (normalised to sum 1)."""
+    n = torch.linspace(-(taps - 1) / 2, (taps - 1) / 2, taps)
+    f = torch.signal.windows.kaiser(taps, beta=4.0, sym=True) * torch.sinc(n / up)
+    return (f / f.sum()).float()
+
+
+# Generator-like layers (spec §2.9) with channels and sizes scaled down: windowed-sinc 1-D filters, up 2 or 4,
 # down 2, padding as the layers pass it, including the cropping ones.
 LAYERS = {
-    "L0_36_1024": dict(hw=18, up=2, down=2, fu=12, fd=12, padding=(9, 8, 9, 8)),
+    "L0_36_1024": dict(hw=20, up=2, down=2, fu=12, fd=12, padding=(9, 8, 9, 8)),
     "L10_52_1024": dict(hw=14, up=4, down=2, fu=24, fd=12, padding=(-6, -9, -6, -9)),
-    "L25_128_512": dict(hw=30, up=2, down=2, fu=12, fd=12, padding=(-11, -12, -11, -12)),
+    "L25_128_512": dict(hw=32, up=2, down=2, fu=12, fd=12, padding=(-11, -12, -11, -12)),
 }
 
 
 @pytest.mark.parametrize("layer", sorted(LAYERS))
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_filtered_lrelu_generator_layers(emu, layer, dtype):
+def test_filtered_lrelu_generator_layers(emu, monkeypatch, layer, dtype):
     spec = LAYERS[layer]
     g = torch.Generator().manual_seed(8)
-
-    def taps(n):
-        return torch.signal.windows.kaiser(n, beta=4.0, sym=True).float() * (  # noqa: E731
-            torch.sinc(torch.linspace(-(n - 1) / 2, (n - 1) / 2, n) / spec["up"]).float()
-        )
-
-    fu, fd = taps(spec["fu"]), taps(spec["fd"])
-    fu, fd = fu / fu.sum(), fd / fd.sum()
-    x = torch.randn(1, 2, spec["hw"], spec["hw"], generator=g).to(dtype)
-    b = torch.randn(2, generator=g).to(dtype)
-    case = FlreluCase(x, fu, fd, b, spec["up"], spec["down"], spec["padding"], 2**0.5, 0.2, -2.0, False)
-    plan, plan_b = _check_filtered_lrelu(emu, case, config(), f"{layer} {dtype}")
+    kwargs = dict(
+        x=torch.randn(1, 2, spec["hw"], spec["hw"], generator=g).to(dtype),
+        fu=_kaiser_lowpass(spec["fu"], spec["up"]),
+        fd=_kaiser_lowpass(spec["fd"], spec["down"]),
+        b=torch.randn(2, generator=g).to(dtype),
+        up=spec["up"],
+        down=spec["down"],
+        padding=list(spec["padding"]),
+        gain=2**0.5,
+        slope=0.2,
+        clamp=1.0,
+    )
+    ((name, args, (y, mask), plan),) = _emulated_vs_ref(
+        emu, monkeypatch, glad_ops.filtered_lrelu, kwargs, config(), 0, f"{layer} {dtype}"
+    )
+    assert int((ref.unpack_mask(mask, mask.shape[-1] * 4) == ref.CODE_CLAMPED).sum()) > 0, (
+        "clamp never active"
+    )
+    plan_b = _check_filtered_lrelu(emu, args, mask, config(), f"{layer} {dtype}")
     assert plan.fused and plan_b.fused
+
+
+# ImageNet-128 synthesis layer kinds (spec §2.9): channels, filtered_lrelu input size (the layer's input + 2
+# from its 3x3 convolution; ToRGB's 1x1 adds nothing), up, down, taps up, taps down, padding, output size
+IMAGENET128_LAYERS = {
+    "L0-L9": (1024, 38, 2, 2, 12, 12, (9, 8, 9, 8), 36),
+    "L10": (1024, 38, 4, 2, 24, 12, (-6, -9, -6, -9), 52),
+    "L11-L14": (1024, 54, 2, 2, 12, 12, (9, 8, 9, 8), 52),
+    "L15": (1024, 54, 4, 2, 24, 12, (-6, -9, -6, -9), 84),
+    "L16-L19": (1024, 86, 2, 2, 12, 12, (9, 8, 9, 8), 84),
+    "L20": (1024, 86, 4, 2, 24, 12, (-6, -9, -6, -9), 148),
+    "L21-L24": (1024, 150, 2, 2, 12, 12, (9, 8, 9, 8), 148),
+    "L25": (512, 150, 2, 2, 12, 12, (-11, -12, -11, -12), 128),
+    "L26 (ToRGB)": (512, 128, 1, 1, 1, 1, (0, 0, 0, 0), 128),
+}
+
+
+def test_plans_at_imagenet128_layer_shapes(emu):
+    """At the full layer shapes (batch 2) every layer runs the fused kernels in both directions, with tiles
+    that leave room for at least two resident blocks per H100 SM, and grids within CUDA's limits."""
+    for name, (c, size, up, down, fu, fd, padding, size_out) in IMAGENET128_LAYERS.items():
+        t_h, _, out_h, _ = emu.flrelu_shapes(size, size, torch.ones(fu), torch.ones(fd), up, down, padding)
+        assert out_h == size_out, f"{name}: output {out_h}, spec {size_out}"
+        for backward in (False, True):
+            plan = emu.plan_filtered_lrelu((2, c, size, size), (fu,), (fd,), up, down, padding, backward)
+            what = f"{name} {'backward' if backward else 'forward'}: {plan}"
+            assert plan.fused and 2 * plan.shared_bytes <= 228 * 1024, what  # >= 2 resident blocks per SM
+            assert plan.grid[1] <= 65535 and plan.grid[2] == 2 * c, what
+            extent = size if backward else size_out
+            assert (plan.grid[0] - 1) * plan.tile[1] < extent <= plan.grid[0] * plan.tile[1], what
+            assert (plan.grid[1] - 1) * plan.tile[0] < extent <= plan.grid[1] * plan.tile[0], what
 
 
 def test_filtered_lrelu_torgb_identity(emu):
@@ -395,17 +394,28 @@ def test_filtered_lrelu_torgb_identity(emu):
         assert torch.equal(codes == 2, (x + b[None, :, None, None]).abs() > 1.5)
 
 
-def test_filtered_lrelu_plans_respect_limits(emu):
+def test_filtered_lrelu_plans_respect_limits(emu, monkeypatch):
     """Tiles shrink with the shared memory on offer; with too little for any tile the generic path runs."""
-    g = torch.Generator().manual_seed(10)
-    case = draw_filtered_lrelu(g)
-    case.clamp = -1.0
-    sizes = []
-    for shared in [227 * 1024, 16 * 1024, 6 * 1024, 256]:
+    kwargs = dict(
+        x=torch.randn(1, 2, 9, 7, generator=torch.Generator().manual_seed(10)),
+        fu=_kaiser_lowpass(8, 2),
+        fd=torch.rand(3, 5, generator=torch.Generator().manual_seed(11)),
+        up=2,
+        down=2,
+        padding=[4, 3, 5, 2],
+        clamp=0.8,
+    )
+    plans = []
+    for shared in [227 * 1024, 16 * 1024, 6 * 1024, 1024]:
         cfg = config(shared_per_block=shared, shared_per_sm=max(shared, 2048))
-        plan, plan_b = _check_filtered_lrelu(emu, case, cfg, f"shared {shared}: {case.describe()}")
-        sizes.append((plan.fused, plan_b.fused))
-    assert sizes[0] == (True, True) and sizes[-1] == (False, False)
+        what = f"shared {shared}"
+        ((_, args, (_, mask), plan),) = _emulated_vs_ref(
+            emu, monkeypatch, glad_ops.filtered_lrelu, kwargs, cfg, 0, what
+        )
+        plans.append((plan, _check_filtered_lrelu(emu, args, mask, cfg, what)))
+    areas = [p.tile[0] * p.tile[1] for p, _ in plans[:-1]]
+    assert all(p.fused and b.fused for p, b in plans[:-1]) and areas == sorted(areas, reverse=True), plans
+    assert not plans[-1][0].fused and not plans[-1][1].fused, plans[-1]
 
 
 # ---- the fixtures, through the public wrappers -------------------------------------------------------------

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 import torch
 
-from .harness import Emulator
+from .harness import EmuConfig, Emulator
 
 WRAPPER_MODULES = ("glad_ops.bias_act", "glad_ops.upfirdn2d", "glad_ops.filtered_lrelu")
 
@@ -24,7 +24,9 @@ def _f32(t: torch.Tensor | None) -> torch.Tensor | None:
 
 
 def _bias_grad(dx: torch.Tensor, dim: int) -> torch.Tensor:
-    return dx.sum([d for d in range(dx.dim()) if d != dim])
+    """dx summed over every axis but `dim` (torch's sum over an empty list would reduce everything)."""
+    dims = [d for d in range(dx.dim()) if d != dim]
+    return dx.sum(dims) if dims else dx
 
 
 def upfirdn2d_adjoint_args(x_hw, y_hw, f, up, down, padding, flip_filter):
@@ -39,63 +41,67 @@ def upfirdn2d_adjoint_args(x_hw, y_hw, f, up, down, padding, flip_filter):
 class EmulatedOps:
     """Stands in for torch.ops.glad_ops with the native schemas (contracts.md)."""
 
-    def __init__(self, emulator: Emulator):
+    def __init__(self, emulator: Emulator, cfg: EmuConfig | None = None):
         self.emu = emulator
-        self.calls: list[str] = []
+        self.cfg = cfg
+        self.calls: list[tuple[str, tuple, tuple, object]] = []
 
     def bias_act(self, x, b, dim, act, alpha, gain, clamp):
-        self.calls.append("bias_act")
-        emu = self.emu
+        emu, cfg, calls = self.emu, self.cfg, self.calls
 
         class BiasAct(torch.autograd.Function):
             @staticmethod
             def forward(ctx, x, b):
                 ctx.save_for_backward(x, b)
-                return emu.bias_act(_f32(x), _f32(b), dim, act, alpha, gain, clamp)[0].to(x.dtype)
+                y, vectorised = emu.bias_act(_f32(x), _f32(b), dim, act, alpha, gain, clamp, cfg=cfg)
+                calls.append(("bias_act", (x, b, dim, act, alpha, gain, clamp), (y,), vectorised))
+                return y.to(x.dtype)
 
             @staticmethod
             def backward(ctx, dy):
                 x, b = ctx.saved_tensors
-                dx = emu.bias_act(_f32(x), _f32(b), dim, act, alpha, gain, clamp, grad_of=_f32(dy))[0].to(
-                    x.dtype
-                )
+                g = _f32(dy)
+                dx, _ = emu.bias_act(_f32(x), _f32(b), dim, act, alpha, gain, clamp, grad_of=g, cfg=cfg)
+                dx = dx.to(x.dtype)
                 return dx, None if b is None else _bias_grad(dx, dim)
 
         return BiasAct.apply(x, b)
 
     def upfirdn2d(self, x, f, upx, upy, downx, downy, padx0, padx1, pady0, pady1, flip_filter, gain):
-        self.calls.append("upfirdn2d")
-        emu, f = self.emu, f.contiguous()
+        emu, cfg, calls, f = self.emu, self.cfg, self.calls, f.contiguous()
         up, down, padding = (upx, upy), (downx, downy), (padx0, padx1, pady0, pady1)
 
         class Upfirdn2d(torch.autograd.Function):
             @staticmethod
             def forward(ctx, x):
                 ctx.x_hw = tuple(x.shape[2:])
-                return emu.upfirdn2d(_f32(x), f, up, down, padding, flip_filter, gain)[0].to(x.dtype)
+                y, plan = emu.upfirdn2d(_f32(x), f, up, down, padding, flip_filter, gain, cfg=cfg)
+                calls.append(("upfirdn2d", (x, f, up, down, padding, flip_filter, gain), (y,), plan))
+                return y.to(x.dtype)
 
             @staticmethod
             def backward(ctx, dy):
                 args = upfirdn2d_adjoint_args(
                     ctx.x_hw, tuple(dy.shape[2:]), f, up, down, padding, flip_filter
                 )
-                return emu.upfirdn2d(_f32(dy), f, *args, gain)[0].to(dy.dtype)
+                return emu.upfirdn2d(_f32(dy), f, *args, gain, cfg=cfg)[0].to(dy.dtype)
 
         return Upfirdn2d.apply(x)
 
     def filtered_lrelu(
         self, x, fu, fd, b, up, down, padx0, padx1, pady0, pady1, gain, slope, clamp, flip_filter
     ):
-        self.calls.append("filtered_lrelu")
-        emu, fu, fd = self.emu, fu.contiguous(), fd.contiguous()
+        emu, cfg, calls, fu, fd = self.emu, self.cfg, self.calls, fu.contiguous(), fd.contiguous()
         padding = (padx0, padx1, pady0, pady1)
 
         class FilteredLrelu(torch.autograd.Function):
             @staticmethod
             def forward(ctx, x, b):
-                y, mask, _ = emu.filtered_lrelu(
-                    _f32(x), fu, fd, _f32(b), up, down, padding, gain, slope, clamp, flip_filter
+                y, mask, plan = emu.filtered_lrelu(
+                    _f32(x), fu, fd, _f32(b), up, down, padding, gain, slope, clamp, flip_filter, cfg=cfg
                 )
+                args = (x, fu, fd, b, up, down, padding, gain, slope, clamp, flip_filter)
+                calls.append(("filtered_lrelu", args, (y, mask), plan))
                 ctx.save_for_backward(mask)
                 ctx.x_hw, ctx.has_bias = tuple(x.shape[2:]), b is not None
                 ctx.mark_non_differentiable(mask)
@@ -104,18 +110,19 @@ class EmulatedOps:
             @staticmethod
             def backward(ctx, dy, _dmask):
                 (mask,) = ctx.saved_tensors
-                dx = emu.filtered_lrelu_grad(
-                    _f32(dy), mask, fu, fd, up, down, padding, ctx.x_hw, gain, slope, flip_filter
-                )[0].to(dy.dtype)
+                dx, _ = emu.filtered_lrelu_grad(
+                    _f32(dy), mask, fu, fd, up, down, padding, ctx.x_hw, gain, slope, flip_filter, cfg=cfg
+                )
+                dx = dx.to(dy.dtype)
                 return dx, _bias_grad(dx, 1) if ctx.has_bias else None
 
         return FilteredLrelu.apply(x, b)
 
 
 @contextmanager
-def emulated_native(emulator: Emulator, monkeypatch):
-    """Yields the EmulatedOps that the wrappers call while the context is active."""
-    ops = EmulatedOps(emulator)
+def emulated_native(emulator: Emulator, monkeypatch, cfg: EmuConfig | None = None):
+    """Yields the EmulatedOps that the wrappers call while the context is active (planning for `cfg`)."""
+    ops = EmulatedOps(emulator, cfg)
     with monkeypatch.context() as m:
         for name in WRAPPER_MODULES:
             m.setattr(sys.modules[name], "use_native", lambda x, impl, op: True)

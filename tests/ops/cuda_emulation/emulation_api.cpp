@@ -245,6 +245,19 @@ int emu_filtered_lrelu_grad(int dtype, const void* dy, const uint8_t* mask, cons
   return finish();
 }
 
+// Launch plan only (nothing runs): for checking the planner at full layer sizes.
+int emu_plan_filtered_lrelu(int n, int c, int in_h, int in_w, int fu_h, int fu_w, int fu_sep, int fd_h, int fd_w,
+                            int fd_sep, int up, int down, int px0, int px1, int py0, int py1, int backward,
+                            const EmuConfig* cfg, int64_t* info) {
+  glad_cuda::FilteredLreluParams p;
+  p.g = glad_cuda::make_filtered_lrelu_geometry(n * c, c, in_h, in_w, fu_h, fu_w, fu_sep != 0, fd_h, fd_w,
+                                                fd_sep != 0, up, down, px0, px1, py0, py1, 1.f, 0.2f, -1.f, false);
+  const LaunchPlan plan = glad_cuda::plan_filtered_lrelu(p, limits(*cfg), backward != 0, cfg->allow_fused != 0);
+  glad_emu::HostLauncher none;
+  report(plan, none, p.tile_h, p.tile_w, info);
+  return 0;
+}
+
 // FastDivmod against the caller's reference: q[i] = n[i] / d, r[i] = n[i] % d.
 void emu_fast_divmod(uint64_t d, const uint64_t* n, uint64_t* q, uint64_t* r, int64_t count) {
   const glad_cuda::FastDivmod fd(d);

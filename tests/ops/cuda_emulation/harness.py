@@ -189,6 +189,7 @@ class Emulator:
             cfg,
             info,
         ]
+        lib.emu_plan_filtered_lrelu.argtypes = [*[i] * 17, cfg, info]
         lib.emu_fast_divmod.argtypes = [ctypes.c_uint64, p, p, p, i64]
         lib.emu_fast_divmod.restype = None
         lib.emu_checker_selftest.argtypes = [i]
@@ -350,6 +351,16 @@ class Emulator:
         )
         self._check(rc)
         return dx, _plan(info)
+
+    def plan_filtered_lrelu(self, x_shape, fu_shape, fd_shape, up, down, padding, backward, *, cfg=None):
+        """The fused kernels' launch plan for these shapes (filters as (taps,) or (fh, fw)); runs nothing."""
+        fu = (fu_shape[0], fu_shape[0], 1) if len(fu_shape) == 1 else (*fu_shape, 0)
+        fd = (fd_shape[0], fd_shape[0], 1) if len(fd_shape) == 1 else (*fd_shape, 0)
+        info = (ctypes.c_int64 * 8)()
+        self.lib.emu_plan_filtered_lrelu(
+            *x_shape, *fu, *fd, up, down, *padding, int(backward), ctypes.byref(cfg or config()), info
+        )
+        return _plan(info)
 
     def fast_divmod(self, d: int, numerators: list[int]) -> tuple[list[int], list[int]]:
         """(n // d, n % d) for every n, computed by glad_cuda::FastDivmod."""

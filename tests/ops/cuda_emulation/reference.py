@@ -14,9 +14,9 @@ CODE_NEG, CODE_POS, CODE_CLAMPED = 0, 1, 2
 
 def preactivation(x, fu, b, up, padding, flip_filter) -> torch.Tensor:
     """t = upfirdn2d(x + b, fu, up, padding, gain=up**2) in float64 (spec §1.4)."""
-    x = x.double()
+    x = x.detach().double()
     if b is not None:
-        x = x + b.double()[None, :, None, None]
+        x = x + b.detach().double()[None, :, None, None]
     return glad_ops.upfirdn2d(
         x, fu, up=up, padding=list(padding), gain=up * up, flip_filter=flip_filter, impl="ref"
     )
@@ -40,7 +40,7 @@ def lrelu_codes(
 
 def unpack_mask(mask: torch.Tensor, t_w: int) -> torch.Tensor:
     """uint8 [N, C, Ht, ceil(Wt/4)] -> int64 codes [N, C, Ht, Wt]."""
-    shifts = torch.tensor([0, 2, 4, 6])
+    shifts = torch.tensor([0, 2, 4, 6], device=mask.device)
     codes = (mask.long()[..., None] >> shifts) & 3
     return codes.flatten(-2)[..., :t_w]
 
@@ -56,12 +56,12 @@ def pack_codes(codes: torch.Tensor) -> torch.Tensor:
     t_w = codes.shape[-1]
     padded = torch.nn.functional.pad(codes.long(), [0, (-t_w) % 4])
     groups = padded.reshape(*codes.shape[:-1], -1, 4)
-    return (groups << torch.tensor([0, 2, 4, 6])).sum(-1).to(torch.uint8)
+    return (groups << torch.tensor([0, 2, 4, 6], device=codes.device)).sum(-1).to(torch.uint8)
 
 
 def code_derivative(codes: torch.Tensor, gain: float, slope: float) -> torch.Tensor:
     """d(activation)/dt per code: gain (t > 0), gain * slope (t <= 0), 0 (clamped)."""
-    d = torch.zeros(codes.shape, dtype=torch.float64)
+    d = torch.zeros(codes.shape, dtype=torch.float64, device=codes.device)
     d[codes == CODE_POS] = gain
     d[codes == CODE_NEG] = gain * slope
     return d
@@ -72,7 +72,7 @@ def filtered_lrelu_vjp(
 ) -> torch.Tensor:
     """dx = exact VJP of filtered_lrelu w.r.t. x given the codes: autograd through the linear map
     x -> upfirdn2d(derivative(codes) * upfirdn2d(x, fu, up, padding, gain=up**2), fd, down), in float64."""
-    x = torch.zeros(in_shape, dtype=torch.float64, requires_grad=True)
+    x = torch.zeros(in_shape, dtype=torch.float64, device=dy.device, requires_grad=True)
     t = glad_ops.upfirdn2d(
         x, fu, up=up, padding=list(padding), gain=up * up, flip_filter=flip_filter, impl="ref"
     )
