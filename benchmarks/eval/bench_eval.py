@@ -7,7 +7,7 @@ EMA update). "overhead" = (data + augment + bookkeeping) / total, the goal being
 reported on its own. On CUDA it also times the whole zoo (5 architectures x 5 seeds x 1000 epochs) for IPC 10
 at 32 px with ``glad_eval.protocol.evaluate``.
 
-    .venv/bin/python benchmarks/eval/bench_eval.py               # CPU: 32 px at IPC 1, 10; 128 px at IPC 1
+    .venv/bin/python benchmarks/eval/bench_eval.py                # CPU: 32 px at IPC 1, 10; 128 px at IPC 1
     .venv/bin/python benchmarks/eval/bench_eval.py --full         # every (size, IPC) pair
     .venv/bin/python benchmarks/eval/bench_eval.py --device cuda  # GPU: all pairs, then the zoo wall time
 

@@ -167,6 +167,27 @@ def test_imagenet_subset_from_a_folder(tmp_path):
     assert 50 < red[0] < 80 and 175 < red[-1] < 205 and (red[1:] >= red[:-1]).all()
 
 
+def test_imagenet_splits_are_cached_when_asked(tmp_path, monkeypatch):
+    wnids = manifest()["subsets"]["imagewoof"]["wnids"]
+    write_fake_imagenet(tmp_path / "imagenet", wnids, per_class=1)
+    monkeypatch.setenv("GLAD_CACHE_DIR", str(tmp_path / "cache"))
+    first = load_dataset("imagewoof", root=tmp_path / "imagenet", image_size=32)
+    cached = sorted((tmp_path / "cache").rglob("*.safetensors"))
+    assert len(cached) == 2  # train and val
+    monkeypatch.setattr(
+        "glad_eval.data.imagenet._decode", lambda *a: pytest.fail("decoded despite the cache")
+    )
+    again = load_dataset("imagewoof", root=tmp_path / "imagenet", image_size=32)
+    assert torch.equal(again.train.images, first.train.images) and torch.equal(
+        again.test.labels, first.test.labels
+    )
+    write_png_copy = tmp_path / "imagenet" / "train" / wnids[0] / "extra.png"
+    Image.new("RGB", (40, 40)).save(write_png_copy)  # the folder changed: a new cache entry, decoded afresh
+    monkeypatch.undo()
+    monkeypatch.setenv("GLAD_CACHE_DIR", str(tmp_path / "cache"))
+    assert len(load_dataset("imagewoof", root=tmp_path / "imagenet", image_size=32).train) == 11
+
+
 def test_imagenet_missing_pieces_are_explained(tmp_path):
     with pytest.raises(ValueError, match="pass root"):
         load_dataset("imagenet-b")

@@ -21,6 +21,7 @@ import torch
 from PIL import Image
 from tqdm.auto import tqdm
 
+from .cache import cached_split, fingerprint
 from .dataset import Dataset, ImageSet
 from .registry import register_dataset
 from .stats import IMAGENET_MEAN, IMAGENET_STD
@@ -66,23 +67,28 @@ def _decode(path: Path, size: int) -> np.ndarray:
 
 
 def load_split(split_dir: Path, wnids: list[str], size: int, *, progress: bool = True) -> ImageSet:
-    """Decode every image of ``wnids`` under ``split_dir`` at ``size`` px (threads); labels = position in
-    wnids."""
+    """Decode every image of ``wnids`` under ``split_dir`` at ``size`` px (threads); label = index in wnids.
+
+    With ``GLAD_CACHE_DIR`` set, the decoded split is cached there (keyed by a fingerprint of the files).
+    """
     files = [_class_files(split_dir, wnid) for wnid in wnids]
     paths = [p for group in files for p in group]
     labels = torch.cat([torch.full((len(group),), c, dtype=torch.int64) for c, group in enumerate(files)])
-    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-        decoded = list(
-            tqdm(
-                pool.map(lambda p: _decode(p, size), paths),
-                total=len(paths),
-                disable=not progress,
-                desc=f"decoding {split_dir.name} at {size}px",
-                unit="img",
+
+    def decode_all() -> ImageSet:
+        with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+            decoded = list(
+                tqdm(
+                    pool.map(lambda p: _decode(p, size), paths),
+                    total=len(paths),
+                    disable=not progress,
+                    desc=f"decoding {split_dir.name} at {size}px",
+                    unit="img",
+                )
             )
-        )
-    images = torch.from_numpy(np.stack(decoded)).permute(0, 3, 1, 2).contiguous()
-    return ImageSet(images, labels)
+        return ImageSet(torch.from_numpy(np.stack(decoded)).permute(0, 3, 1, 2).contiguous(), labels)
+
+    return cached_split(f"imagenet/{split_dir.name}-{size}px-{fingerprint(paths)}", decode_all)
 
 
 def load_subset(subset: str, *, root: Path | None, image_size: int | None, download: bool = False) -> Dataset:
