@@ -56,6 +56,7 @@ class GeneratorConfig:
     seed: int = 0  # weight seed of random generators
     channel_base: int | None = 512  # random generators only (None: glad_generators' default)
     channel_max: int | None = 16
+    calibrate: bool = True  # random generators: rescale activations so images are of order 1
     class_map: list[int] | None = None  # dataset class -> generator class (e.g. ImageNet indices)
     avg_w_samples: int = 1000  # z samples per class for init "avg_w"
 

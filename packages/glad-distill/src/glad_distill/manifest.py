@@ -19,8 +19,10 @@ PACKAGES = ("glad-ops", "glad-generators", "glad-eval", "glad-distill", "torch",
 
 
 def package_versions() -> dict[str, str | None]:
-    versions: dict[str, str | None] = {"python": sys.version.split()[0]}
+    versions: dict[str, str | None] = {"python": sys.version.split()[0], "torch": torch.__version__}
     for name in PACKAGES:
+        if name in versions:
+            continue
         try:
             versions[name] = version(name)
         except PackageNotFoundError:

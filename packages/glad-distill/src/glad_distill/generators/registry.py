@@ -87,7 +87,12 @@ def _random_stylegan_xl(context: GeneratorContext) -> Generator:
     config, dataset = context.config, context.dataset
     sizes = {k: getattr(config, k) for k in ("channel_base", "channel_max") if getattr(config, k) is not None}
     module = glad_generators.random_stylegan_xl(
-        dataset.image_size, dataset.num_classes, config.seed, img_channels=dataset.channels, **sizes
+        dataset.image_size,
+        dataset.num_classes,
+        config.seed,
+        img_channels=dataset.channels,
+        calibrate=config.calibrate,
+        **sizes,
     )
     module = module.to(context.device).eval().requires_grad_(False)
     return _wrap_stylegan(module, context, source="random-stylegan-xl")
@@ -98,9 +103,8 @@ def _create_registered(name: str, context: GeneratorContext):
         import glad_generators
 
         if name in glad_generators.registry.available():
-            return glad_generators.registry.create(
-                name, **_factory_kwargs(glad_generators.registry.create, context)
-            )
+            factory = glad_generators.registry.get(name)
+            return factory(**_factory_kwargs(factory, context))
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name == name:
             factory = ep.load()

@@ -1,0 +1,116 @@
+"""The distillation loop: loss goes down, outputs round-trip into glad-eval, resume is exact, NaN stops."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from glad_distill import Distiller, NonFiniteLossError
+from glad_distill.checkpoint import load_checkpoint
+from glad_distill.objectives import SyntheticBatch
+from glad_distill.seeding import StepSeeds
+from glad_eval.artifacts import load_distilled
+from PIL import Image
+from safetensors import safe_open
+
+
+def fixed_seed_loss(distiller: Distiller) -> float:
+    """The objective at the current latents, with fixed random draws (network, real batches)."""
+    with torch.no_grad():
+        raw = distiller.generator.render(tuple(t.detach() for t in distiller.latents))
+    images = distiller.dataset.normalize((raw + 1) / 2)
+    batch = SyntheticBatch(images, distiller.labels, list(range(10)))
+    return distiller.objective(batch, StepSeeds(12345)).loss.item()
+
+
+@pytest.mark.parametrize("generator", ["pixel", "random-stylegan-xl"])
+def test_loss_decreases_on_mnist(generator, make_config, mnist, tmp_path):
+    layer = None if generator == "pixel" else 12
+    config = make_config(iterations=8, batch_real=16, generator={"name": generator, "layer": layer})
+    distiller = Distiller(config, tmp_path / "run", dataset=mnist, progress=False)
+    before = fixed_seed_loss(distiller)
+    distiller.run()
+    after = fixed_seed_loss(distiller)
+    assert after < 0.8 * before, (before, after)
+
+
+def test_outputs_round_trip_into_glad_eval(make_config, mnist, tmp_path):
+    from glad_eval.protocol import EvalConfig, evaluate
+
+    run_dir = tmp_path / "run"
+    result = Distiller(make_config(ipc=2), run_dir, dataset=mnist, progress=False).run()
+
+    distilled = load_distilled(run_dir)
+    assert torch.equal(distilled.images, result.images01) and torch.equal(distilled.labels, result.labels)
+    assert distilled.labels.tolist() == [c for c in range(10) for _ in range(2)]
+    assert distilled.meta["method"] == "dm" and distilled.meta["class_names"][3] == "3"
+    with safe_open(str(run_dir / "latents.safetensors"), framework="pt") as handle:
+        assert set(handle.keys()) == {"f", "w", "labels"}
+        assert handle.get_tensor("f").shape[0] == 20 and handle.get_tensor("w").shape[1:] == (17, 512)
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "completed" and manifest["iterations_completed"] == 2
+    assert len(manifest["generator"]["sha256"]) == 64 and manifest["versions"]["torch"] == torch.__version__
+    assert manifest["config"]["generator"]["layer"] == 12 and len(manifest["loss_history"]) == 2
+    grid = Image.open(run_dir / "grid.png")
+    assert grid.size == (2 + 2 * 66, 2 + 10 * 66)  # 2 columns, 10 rows of 64 px cells with 2 px gaps
+
+    report = evaluate(
+        distilled.images,
+        distilled.labels,
+        mnist,
+        EvalConfig(models=("convnet",), num_seeds=1, epochs=2),
+        progress=False,
+    )
+    assert 0.0 <= report.per_model["convnet"].mean <= 100.0
+
+
+@pytest.mark.parametrize("method", ["dm", "dc"])
+def test_resume_equals_uninterrupted_bitwise(method, make_config, mnist, tmp_path):
+    config = make_config(method=method, iterations=3, dsa_strategy="color_crop_cutout_flip_scale_rotate")
+    straight = Distiller(config, tmp_path / "straight", dataset=mnist, progress=False).run()
+
+    def interrupt(iteration):
+        if iteration == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        Distiller(config, tmp_path / "cut", dataset=mnist, progress=False, on_iteration=interrupt).run()
+    assert load_checkpoint(tmp_path / "cut")["iteration"] == 1
+    resumed = Distiller(config, tmp_path / "cut", dataset=mnist, progress=False, resume=True).run()
+
+    assert torch.equal(resumed.images01, straight.images01)
+    assert resumed.loss_history == straight.loss_history
+    for a, b in zip(
+        load_checkpoint(tmp_path / "cut")["latents"],
+        load_checkpoint(tmp_path / "straight")["latents"],
+        strict=True,
+    ):
+        assert torch.equal(a, b)
+
+
+def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(make_config, mnist, tmp_path):
+    config = make_config(iterations=6, lr_img=1e30, generator={"name": "pixel", "layer": None})
+    run_dir = tmp_path / "run"
+    with pytest.raises(NonFiniteLossError, match="NaN|inf") as caught:
+        Distiller(config, run_dir, dataset=mnist, progress=False).run()
+    checkpoint = load_checkpoint(run_dir)
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "stopped" and "lower the learning rates" in manifest["message"].lower()
+    assert checkpoint["iteration"] == manifest["iterations_completed"] < 6
+    assert f"({checkpoint['iteration']} iterations)" in str(caught.value)
+    assert all(torch.isfinite(t).all() for t in checkpoint["latents"])
+    assert all(torch.isfinite(torch.tensor(loss)) for loss in checkpoint["loss_history"])
+    assert not (run_dir / "images.safetensors").exists()
+
+
+def test_existing_run_and_changed_resume_config_are_refused(make_config, mnist, tmp_path):
+    config = make_config(iterations=1, generator={"name": "pixel", "layer": None})
+    Distiller(config, tmp_path / "run", dataset=mnist, progress=False).run()
+    with pytest.raises(ValueError, match="already holds a run; pass --resume"):
+        Distiller(config, tmp_path / "run", dataset=mnist, progress=False)
+    changed = make_config(iterations=1, ipc=2, generator={"name": "pixel", "layer": None})
+    with pytest.raises(ValueError, match="differs from the run .* in ipc"):
+        Distiller(changed, tmp_path / "run", dataset=mnist, progress=False, resume=True)
+    with pytest.raises(ValueError, match="no checkpoint.pt|missing"):
+        Distiller(config, tmp_path / "empty", dataset=mnist, progress=False, resume=True)
