@@ -6,6 +6,7 @@ archives). Served at 32 px, or resampled to another ``image_size``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -22,27 +23,56 @@ DEFAULT_SIZE = 32
 def _split(tv_dataset, size: int) -> ImageSet:
     images = (
         torch.from_numpy(tv_dataset.data).permute(0, 3, 1, 2).contiguous()
-    )  # [N, 32, 32, 3] -> [N, 3, 32, 32]
+    )  # [N, H, W, 3] -> [N, 3, H, W]
     return ImageSet(resize_uint8(images, size), torch.as_tensor(tv_dataset.targets, dtype=torch.int64))
 
 
-def _load_cifar(
-    name: str, tv_class, folder: str, archive: str, mean, std, root, image_size, download
-) -> Dataset:
+@dataclass(frozen=True)
+class CifarSource:
+    """Where torchvision keeps one CIFAR variant, and its normalisation statistics."""
+
+    tv_class: type
+    folder: str
+    archive: str
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+
+
+SOURCES = {
+    "cifar10": CifarSource(
+        torchvision.datasets.CIFAR10,
+        "cifar-10-batches-py",
+        "cifar-10-python.tar.gz",
+        CIFAR10_MEAN,
+        CIFAR10_STD,
+    ),
+    "cifar100": CifarSource(
+        torchvision.datasets.CIFAR100,
+        "cifar-100-python",
+        "cifar-100-python.tar.gz",
+        CIFAR100_MEAN,
+        CIFAR100_STD,
+    ),
+}
+
+
+def load_cifar(name: str, *, root: Path | None, image_size: int | None, download: bool = False) -> Dataset:
+    """CIFAR variant ``name`` (a SOURCES key) from ``root``, served at ``image_size`` px (default 32)."""
+    source = SOURCES[name]
     if root is None:
         raise ValueError(
-            f"{name}: pass root (CLI: --data-root DIR), the folder that holds {folder}/ (or where it should "
-            "be downloaded with download=True / --download)"
+            f"{name}: pass root (CLI: --data-root DIR), the folder that holds {source.folder}/ (or where it "
+            "should be downloaded with download=True / --download)"
         )
     root = Path(root)
     try:
-        train = tv_class(str(root), train=True, download=download)
-        test = tv_class(str(root), train=False, download=download)
+        train = source.tv_class(str(root), train=True, download=download)
+        test = source.tv_class(str(root), train=False, download=download)
     except RuntimeError as exc:
         raise FileNotFoundError(
-            f"{name}: no usable copy at {root / folder}. Download it with download=True (CLI: --download), "
-            f"or extract the python version of the archive ({archive}, from the CIFAR page of the University "
-            f"of Toronto) into {root}. ({exc})"
+            f"{name}: no usable copy at {root / source.folder}. Download it with download=True (CLI: "
+            f"--download), or extract the python version of the archive ({source.archive}, from the CIFAR "
+            f"page of the University of Toronto) into {root}. ({exc})"
         ) from exc
     size = DEFAULT_SIZE if image_size is None else image_size
     return Dataset(
@@ -50,43 +80,21 @@ def _load_cifar(
         num_classes=len(train.classes),
         channels=3,
         image_size=size,
-        mean=mean,
-        std=std,
+        mean=source.mean,
+        std=source.std,
         class_names=list(train.classes),
         train=_split(train, size),
         test=_split(test, size),
     )
 
 
-@register_dataset("cifar10", aliases=("cifar-10",))
-def load_cifar10(
-    *, root: Path | None = None, image_size: int | None = None, download: bool = False
-) -> Dataset:
-    return _load_cifar(
-        "cifar10",
-        torchvision.datasets.CIFAR10,
-        "cifar-10-batches-py",
-        "cifar-10-python.tar.gz",
-        CIFAR10_MEAN,
-        CIFAR10_STD,
-        root,
-        image_size,
-        download,
-    )
+def _register_sources() -> None:
+    for name in SOURCES:
+
+        def loader(*, root=None, image_size=None, download=False, _name=name) -> Dataset:
+            return load_cifar(_name, root=root, image_size=image_size, download=download)
+
+        register_dataset(name, aliases=(name.replace("cifar", "cifar-"),))(loader)
 
 
-@register_dataset("cifar100", aliases=("cifar-100",))
-def load_cifar100(
-    *, root: Path | None = None, image_size: int | None = None, download: bool = False
-) -> Dataset:
-    return _load_cifar(
-        "cifar100",
-        torchvision.datasets.CIFAR100,
-        "cifar-100-python",
-        "cifar-100-python.tar.gz",
-        CIFAR100_MEAN,
-        CIFAR100_STD,
-        root,
-        image_size,
-        download,
-    )
+_register_sources()

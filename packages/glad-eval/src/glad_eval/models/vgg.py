@@ -28,10 +28,6 @@ class VGG11(nn.Module):
         head: str = "adaptive",
     ) -> None:
         super().__init__()
-        if norm == "layernorm":
-            raise ValueError(
-                "vgg11: norm='layernorm' is not supported; use instancenorm, batchnorm, groupnorm or none"
-            )
         layers: list[nn.Module] = []
         channels = in_channels
         size = image_size
