@@ -158,6 +158,7 @@ def test_imagenet_subset_from_a_folder(tmp_path):
     assert ds.train.images.shape == (20, 3, 32, 32) and ds.test.images.shape == (20, 3, 32, 32)
     assert ds.train.labels.tolist() == [c for c in range(10) for _ in range(2)]
     assert ds.class_names[0] == "tench" and ds.mean == (0.485, 0.456, 0.406)
+    assert ds.class_indices == SUBSETS["imagenette"]
     green = ds.train.images[:, 1].float().mean((1, 2))
     torch.testing.assert_close(
         green, 20.0 * ds.train.labels.float(), atol=1, rtol=0
@@ -181,8 +182,8 @@ def test_imagenet_splits_are_cached_when_asked(tmp_path, monkeypatch):
     assert torch.equal(again.train.images, first.train.images) and torch.equal(
         again.test.labels, first.test.labels
     )
-    write_png_copy = tmp_path / "imagenet" / "train" / wnids[0] / "extra.png"
-    Image.new("RGB", (40, 40)).save(write_png_copy)  # the folder changed: a new cache entry, decoded afresh
+    extra_image = tmp_path / "imagenet" / "train" / wnids[0] / "extra.png"
+    Image.new("RGB", (40, 40)).save(extra_image)  # the folder changed: a new cache entry, decoded afresh
     monkeypatch.undo()
     monkeypatch.setenv("GLAD_CACHE_DIR", str(tmp_path / "cache"))
     assert len(load_dataset("imagewoof", root=tmp_path / "imagenet", image_size=32).train) == 11

@@ -51,6 +51,8 @@ class Dataset:
     """A classification dataset served at ``image_size`` px with its normalisation statistics.
 
     ``mean``/``std``: per-channel tuples for :meth:`normalize`. ``class_names``: one per class, label order.
+    ``class_indices``: for subsets of a larger label space (the ImageNet subsets), each class's index there
+    (ImageNet-1k, torchvision order), e.g. to condition a class-conditional generator; None otherwise.
     """
 
     name: str
@@ -62,6 +64,7 @@ class Dataset:
     class_names: list[str]
     train: ImageSet
     test: ImageSet
+    class_indices: list[int] | None = None
 
     def normalize(self, x01: torch.Tensor) -> torch.Tensor:
         """(x01 - mean) / std per channel; x01 [..., C, H, W] in [0, 1] on any device, float dtype kept."""

@@ -125,6 +125,7 @@ def load_subset(subset: str, *, root: Path | None, image_size: int | None, downl
         class_names=[names[i] for i in info["indices"]],
         train=load_split(root / "train", wnids, size),
         test=load_split(root / "val", wnids, size),
+        class_indices=list(info["indices"]),
     )
 
 
