@@ -28,6 +28,7 @@ struct LaunchPlan {
   Dim3 grid{1, 1, 1};
   int threads = kThreadsPerBlock;
   std::size_t shared_bytes = 0;
+  int tile_h = 0, tile_w = 0;  // tiled kernels: the output tile the planner chose
 };
 
 // Cost of one candidate tile: shared bytes per block and a work estimate per block (arbitrary units).

@@ -71,36 +71,21 @@ GLAD_HOSTDEV GLAD_FORCEINLINE Range inputs_of(const Resample1D& a, Range out, Ra
   return Range{a.first_in(out.begin), a.last_in(out.end - 1) + 1}.clip(valid.begin, valid.end);
 }
 
-// Horizontal pass: for rows r in `rows` and output columns n in `cols`:
-//   dst(r, n, sum_{m in [first_in(n), last_in(n)] ∩ valid} F[tap(m, n)] * src(r, m)).
-template <class Block, class Src, class Dst>
-GLAD_HOSTDEV GLAD_FORCEINLINE void resample_rows(const Block& blk, Range rows, Range cols, const Resample1D& a, Range valid,
-                                       Shared<float> F, Src src, Dst dst) {
+// One 1-D pass over a 2-D array, for outputs (r, c) in rows x cols. Along the width (kAlongWidth), column c is
+// the pass's output index n and   dst(r, c, sum_m F[tap(m, c)] * src(r, m)),  else row r is and
+// dst(r, c, sum_m F[tap(m, r)] * src(m, c)); m runs over [first_in(n), last_in(n)] ∩ valid.
+template <bool kAlongWidth, class Block, class Src, class Dst>
+GLAD_HOSTDEV GLAD_FORCEINLINE void resample_1d(const Block& blk, Range rows, Range cols, const Resample1D& a,
+                                               Range valid, Shared<float> F, Src src, Dst dst) {
   blk.threads([&](int tid) {
     for_each_item(tid, blk.nthreads(), rows.size(), cols.size(), [&](int i, int j) {
-      const int r = rows.begin + i, n = cols.begin + j;
+      const int r = rows.begin + i, c = cols.begin + j, n = kAlongWidth ? c : r;
       const int m0 = imax(a.first_in(n), valid.begin);
       const int m1 = imin(a.last_in(n), valid.end - 1);
       float acc = 0.f;
-      for (int m = m0, k = a.tap(m0, n); m <= m1; ++m, k += a.up) acc += F.ld(k) * src(r, m);
-      dst(r, n, acc);
-    });
-  });
-}
-
-// Vertical pass: for output rows n in `rows` and columns c in `cols`:
-//   dst(n, c, sum_{m in [first_in(n), last_in(n)] ∩ valid} F[tap(m, n)] * src(m, c)).
-template <class Block, class Src, class Dst>
-GLAD_HOSTDEV GLAD_FORCEINLINE void resample_cols(const Block& blk, Range rows, Range cols, const Resample1D& a, Range valid,
-                                       Shared<float> F, Src src, Dst dst) {
-  blk.threads([&](int tid) {
-    for_each_item(tid, blk.nthreads(), rows.size(), cols.size(), [&](int i, int j) {
-      const int n = rows.begin + i, c = cols.begin + j;
-      const int m0 = imax(a.first_in(n), valid.begin);
-      const int m1 = imin(a.last_in(n), valid.end - 1);
-      float acc = 0.f;
-      for (int m = m0, k = a.tap(m0, n); m <= m1; ++m, k += a.up) acc += F.ld(k) * src(m, c);
-      dst(n, c, acc);
+      for (int m = m0, k = a.tap(m0, n); m <= m1; ++m, k += a.up)
+        acc += F.ld(k) * (kAlongWidth ? src(r, m) : src(m, c));
+      dst(r, c, acc);
     });
   });
 }
@@ -109,8 +94,8 @@ GLAD_HOSTDEV GLAD_FORCEINLINE void resample_cols(const Block& blk, Range rows, R
 //   dst(ny, nx, sum_{my, mx} F[tap_y(my, ny)][tap_x(mx, nx)] * src(my, mx)).
 template <class Block, class Src, class Dst>
 GLAD_HOSTDEV GLAD_FORCEINLINE void resample_2d(const Block& blk, Range rows, Range cols, const Resample1D& ay,
-                                     const Resample1D& ax, Range valid_y, Range valid_x, Shared<float> F, Src src,
-                                     Dst dst) {
+                                               const Resample1D& ax, Range valid_y, Range valid_x, Shared<float> F,
+                                               Src src, Dst dst) {
   blk.threads([&](int tid) {
     for_each_item(tid, blk.nthreads(), rows.size(), cols.size(), [&](int i, int j) {
       const int ny = rows.begin + i, nx = cols.begin + j;
@@ -119,23 +104,57 @@ GLAD_HOSTDEV GLAD_FORCEINLINE void resample_2d(const Block& blk, Range rows, Ran
       float acc = 0.f;
       for (int my = my0, ky = ay.tap(my0, ny); my <= my1; ++my, ky += ay.up) {
         const int row = ky * ax.taps;
-        for (int mx = mx0, kx = ax.tap(mx0, nx); mx <= mx1; ++mx, kx += ax.up) acc += F.ld(row + kx) * src(my, mx);
+        for (int mx = mx0, kx = ax.tap(mx0, nx); mx <= mx1; ++mx, kx += ax.up)
+          acc += F.ld(row + kx) * src(my, mx);
       }
       dst(ny, nx, acc);
     });
   });
 }
 
+// One upfirdn filtering step from `src` to outputs (r, c) in rows x cols, through `dst(r, c, value)`:
+// separable = a width pass over the input rows the outputs need into `tmp` (its element (0, 0) is input row
+// ay.first_in(rows.begin), output column cols.begin), a barrier, then a height pass; else one 2-D pass.
+// F holds ax.taps (separable) or ay.taps x ax.taps oriented taps. Spans two phases when separable.
+template <class Block, class Src, class Dst>
+GLAD_HOSTDEV GLAD_FORCEINLINE void resample_step(const Block& blk, bool separable, Range rows, Range cols,
+                                                 const Resample1D& ay, const Resample1D& ax, Range valid_y,
+                                                 Range valid_x, Shared<float> F, Shared2D<float> tmp, Src src,
+                                                 Dst dst) {
+  if (!separable) {
+    resample_2d(blk, rows, cols, ay, ax, valid_y, valid_x, F, src, dst);
+    return;
+  }
+  if (rows.size() == 0 || cols.size() == 0) return;
+  const int r0 = ay.first_in(rows.begin);
+  resample_1d<true>(blk, inputs_of(ay, rows, valid_y), cols, ax, valid_x, F, src,
+                    [&](int r, int c, float v) { tmp.st(r - r0, c - cols.begin, v); });
+  blk.sync();
+  resample_1d<false>(blk, rows, cols, ay, valid_y, F, [&](int m, int c) { return tmp.ld(m - r0, c - cols.begin); },
+                     dst);
+}
+
 // Loads a float32 filter (1-D [taps] or 2-D [th][tw], row-major in global memory) into shared memory in oriented
 // form, times `scale`: reversed along every axis unless `correlate` (flip_filter=True in the op's terms).
 // One phase body over `tid`; call inside blk.threads.
-GLAD_HOSTDEV GLAD_FORCEINLINE void load_filter_thread(int tid, int nthreads, const float* f, int th, int tw, bool correlate,
-                                            float scale, Shared<float> F) {
+GLAD_HOSTDEV GLAD_FORCEINLINE void load_filter_thread(int tid, int nthreads, const float* f, int th, int tw,
+                                                      bool correlate, float scale, Shared<float> F) {
   const int n = th * tw;
   for (int i = tid; i < n; i += nthreads) {
     const int src = correlate ? i : n - 1 - i;  // reversing both axes of a row-major array reverses it whole
     F.st(i, gload(f, src) * scale);
   }
+}
+
+// Loads rows x cols of one plane (row-major, `width` samples per row, starting at `plane`) into a shared tile
+// whose element (0, 0) is sample (y0, x0), as float plus `bias`. One phase body over `tid`.
+template <typename T>
+GLAD_HOSTDEV GLAD_FORCEINLINE void load_tile_thread(int tid, int nthreads, const T* plane, int width, Range rows,
+                                                    Range cols, int y0, int x0, float bias, Shared2D<float> tile) {
+  for_each_item(tid, nthreads, rows.size(), cols.size(), [&](int i, int j) {
+    const int m = rows.begin + i, n = cols.begin + j;
+    tile.st(m - y0, n - x0, to_float(gload(plane, int64_t(m) * width + n)) + bias);
+  });
 }
 
 }  // namespace glad_cuda

@@ -176,10 +176,7 @@ GLAD_HOSTDEV void filtered_lrelu_fwd_program(const Block& blk, const FilteredLre
     const int64_t in_base = int64_t(plane) * g.in_h * g.in_w;
     blk.threads([&](int tid) {
       const float b = bias ? to_float(gload(bias, plane % g.channels)) : 0.f;
-      for_each_item(tid, blk.nthreads(), iy.size(), ix.size(), [&](int i, int j) {
-        const int m = iy.begin + i, n = ix.begin + j;
-        s.X.st(m - y0, n - x0, to_float(gload(x, in_base + int64_t(m) * g.in_w + n)) + b);
-      });
+      load_tile_thread(tid, blk.nthreads(), x + in_base, g.in_w, iy, ix, y0, x0, b, s.X);
     });
     blk.sync();
 
@@ -190,14 +187,7 @@ GLAD_HOSTDEV void filtered_lrelu_fwd_program(const Block& blk, const FilteredLre
       s.C.st(i - ty.begin, j - tx.begin, a.code);
     };
     auto x_at = [&](int m, int n) { return s.X.ld(m - y0, n - x0); };
-    if (g.fu_separable) {
-      resample_rows(blk, iy, tx, g.ux, in_x, s.Fu, x_at, [&](int r, int n, float v) { s.U.st(r - y0, n - tx.begin, v); });
-      blk.sync();
-      resample_cols(blk, ty, tx, g.uy, in_y, s.Fu, [&](int m, int c) { return s.U.ld(m - y0, c - tx.begin); },
-                    activate);
-    } else {
-      resample_2d(blk, ty, tx, g.uy, g.ux, in_y, in_x, s.Fu, x_at, activate);
-    }
+    resample_step(blk, g.fu_separable, ty, tx, g.uy, g.ux, in_y, in_x, s.Fu, s.U, x_at, activate);
     blk.sync();
 
     // Mask bytes of the owned t samples (4 codes per byte along the width).
@@ -219,14 +209,7 @@ GLAD_HOSTDEV void filtered_lrelu_fwd_program(const Block& blk, const FilteredLre
     const int64_t out_base = int64_t(plane) * g.out_h * g.out_w;
     auto t_at = [&](int i, int j) { return s.T.ld(i - ty.begin, j - tx.begin); };
     auto store = [&](int n, int c, float v) { gstore(y, out_base + int64_t(n) * g.out_w + c, from_float<T>(v)); };
-    if (g.fd_separable) {
-      resample_rows(blk, need_y, ox, g.dx, t_x, s.Fd, t_at, [&](int r, int n, float v) { s.V.st(r - ty.begin, n - ox.begin, v); });
-      blk.sync();
-      resample_cols(blk, oy, ox, g.dy, t_y, s.Fd, [&](int m, int c) { return s.V.ld(m - ty.begin, c - ox.begin); },
-                    store);
-    } else {
-      resample_2d(blk, oy, ox, g.dy, g.dx, t_y, t_x, s.Fd, t_at, store);
-    }
+    resample_step(blk, g.fd_separable, oy, ox, g.dy, g.dx, t_y, t_x, s.Fd, s.V, t_at, store);
     blk.sync();  // the next plane overwrites the tiles
   }
 }
@@ -285,10 +268,7 @@ GLAD_HOSTDEV void filtered_lrelu_bwd_program(const Block& blk, const FilteredLre
   for (int plane = bi.z; plane < g.planes; plane += gd.z) {
     const int64_t dy_base = int64_t(plane) * g.out_h * g.out_w;
     blk.threads([&](int tid) {
-      for_each_item(tid, blk.nthreads(), ey.size(), ex.size(), [&](int i, int j) {
-        const int m = ey.begin + i, n = ex.begin + j;
-        s.E.st(m - e0y, n - e0x, to_float(gload(dy, dy_base + int64_t(m) * g.out_w + n)));
-      });
+      load_tile_thread(tid, blk.nthreads(), dy + dy_base, g.out_w, ey, ex, e0y, e0x, 0.f, s.E);
     });
     blk.sync();
 
@@ -299,27 +279,14 @@ GLAD_HOSTDEV void filtered_lrelu_bwd_program(const Block& blk, const FilteredLre
       s.S.st(i - s0y, j - s0x, v * code_derivative(g, code));
     };
     auto e_at = [&](int m, int n) { return s.E.ld(m - e0y, n - e0x); };
-    if (g.fd_separable) {
-      resample_rows(blk, ey, sx, adx, o_x, s.Fd, e_at, [&](int r, int n, float v) { s.A.st(r - e0y, n - s0x, v); });
-      blk.sync();
-      resample_cols(blk, sy, sx, ady, o_y, s.Fd, [&](int m, int c) { return s.A.ld(m - e0y, c - s0x); },
-                    scale_by_code);
-    } else {
-      resample_2d(blk, sy, sx, ady, adx, o_y, o_x, s.Fd, e_at, scale_by_code);
-    }
+    resample_step(blk, g.fd_separable, sy, sx, ady, adx, o_y, o_x, s.Fd, s.A, e_at, scale_by_code);
     blk.sync();
 
     // Adjoint of the fu step -> dx.
     const int64_t dx_base = int64_t(plane) * g.in_h * g.in_w;
     auto s_at = [&](int i, int j) { return s.S.ld(i - s0y, j - s0x); };
     auto store = [&](int n, int c, float v) { gstore(dx, dx_base + int64_t(n) * g.in_w + c, from_float<T>(v)); };
-    if (g.fu_separable) {
-      resample_rows(blk, sy, ix, aux, t_x, s.Fu, s_at, [&](int r, int n, float v) { s.B.st(r - s0y, n - ix.begin, v); });
-      blk.sync();
-      resample_cols(blk, iy, ix, auy, t_y, s.Fu, [&](int m, int c) { return s.B.ld(m - s0y, c - ix.begin); }, store);
-    } else {
-      resample_2d(blk, iy, ix, auy, aux, t_y, t_x, s.Fu, s_at, store);
-    }
+    resample_step(blk, g.fu_separable, iy, ix, auy, aux, t_y, t_x, s.Fu, s.B, s_at, store);
     blk.sync();  // the next plane overwrites the tiles
   }
 }
@@ -425,8 +392,8 @@ inline LaunchPlan plan_filtered_lrelu(FilteredLreluParams& p, const DeviceLimits
   LaunchPlan plan;
   const TileChoice t = allow_fused ? choose_tile(lim, hs, 10, ws, 10, cost, blocks) : TileChoice{};
   if (t.found && ceil_div64(out_h, t.tile_h) <= kMaxGridYZ) {
-    p.tile_h = t.tile_h;
-    p.tile_w = t.tile_w;
+    p.tile_h = plan.tile_h = t.tile_h;
+    p.tile_w = plan.tile_w = t.tile_w;
     plan.tiled = true;
     plan.grid = {int(ceil_div64(out_w, t.tile_w)), int(ceil_div64(out_h, t.tile_h)),
                  g.planes < kMaxGridYZ ? g.planes : kMaxGridYZ};

@@ -88,23 +88,12 @@ GLAD_HOSTDEV void upfirdn2d_tiled_program(const Block& blk, const Upfirdn2dParam
     const int64_t out_base = int64_t(plane) * g.out_h * g.out_w;
     blk.threads([&](int tid) {
       const float b = bias ? to_float(gload(bias, plane % g.channels)) : 0.f;
-      for_each_item(tid, blk.nthreads(), iy.size(), ix.size(), [&](int i, int j) {
-        const int m = iy.begin + i, n = ix.begin + j;
-        s.X.st(m - y0, n - x0, to_float(gload(x, in_base + int64_t(m) * g.in_w + n)) + b);
-      });
+      load_tile_thread(tid, blk.nthreads(), x + in_base, g.in_w, iy, ix, y0, x0, b, s.X);
     });
     blk.sync();
     auto store = [&](int n, int c, float v) { gstore(y, out_base + int64_t(n) * g.out_w + c, from_float<Tout>(v)); };
-    if (g.separable) {
-      resample_rows(blk, iy, ox, g.ax, valid_x, s.F, [&](int r, int m) { return s.X.ld(r - y0, m - x0); },
-                    [&](int r, int n, float v) { s.H.st(r - y0, n - ox.begin, v); });
-      blk.sync();
-      resample_cols(blk, oy, ox, g.ay, valid_y, s.F, [&](int m, int c) { return s.H.ld(m - y0, c - ox.begin); },
-                    store);
-    } else {
-      resample_2d(blk, oy, ox, g.ay, g.ax, valid_y, valid_x, s.F,
+    resample_step(blk, g.separable, oy, ox, g.ay, g.ax, valid_y, valid_x, s.F, s.H,
                   [&](int m, int n) { return s.X.ld(m - y0, n - x0); }, store);
-    }
     blk.sync();  // the next plane overwrites the tiles
   }
 }
@@ -172,8 +161,8 @@ inline LaunchPlan plan_upfirdn2d(Upfirdn2dParams& p, const DeviceLimits& lim, bo
   LaunchPlan plan;
   const TileChoice t = allow_tiled ? choose_tile(lim, hs, 8, ws, 4, cost, blocks) : TileChoice{};
   if (t.found && ceil_div64(g.out_h, t.tile_h) <= kMaxGridYZ) {
-    p.tile_h = t.tile_h;
-    p.tile_w = t.tile_w;
+    p.tile_h = plan.tile_h = t.tile_h;
+    p.tile_w = plan.tile_w = t.tile_w;
     plan.tiled = true;
     plan.grid = {int(ceil_div64(g.out_w, t.tile_w)), int(ceil_div64(g.out_h, t.tile_h)),
                  planes < kMaxGridYZ ? planes : kMaxGridYZ};

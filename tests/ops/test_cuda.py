@@ -62,22 +62,6 @@ def to_cuda(kwargs: dict, dtype: torch.dtype) -> dict:
     return out
 
 
-def values_and_grads(op, kwargs, impl, dy):
-    """(y, dx, db) of glad_ops.<op>(**kwargs, impl=impl) with upstream gradient dy."""
-    x = kwargs["x"].detach().clone().requires_grad_(True)
-    b = kwargs.get("b")
-    b = None if b is None else b.detach().clone().requires_grad_(True)
-    y = op(**(kwargs | {"x": x} | ({"b": b} if "b" in kwargs else {})), impl=impl)
-    grads = torch.autograd.grad(y, [x] if b is None else [x, b], dy.to(y.dtype))
-    return y.detach(), grads[0], grads[1] if b is not None else None
-
-
-def as_float64(kwargs):
-    return {
-        k: v.double() if isinstance(v, torch.Tensor) and k in ("x", "b") else v for k, v in kwargs.items()
-    }
-
-
 # ---- fixtures ----------------------------------------------------------------------------------------------
 FIXTURE_OPS = {"bias_act", "upfirdn2d", "upsample2d", "downsample2d", "filter2d", "filtered_lrelu"}
 
@@ -107,10 +91,10 @@ def test_random_cases_native_vs_ref(native_cuda, name, dtype):
     g = torch.Generator().manual_seed(100 + len(name))
     for i in range(25):
         kwargs = to_cuda(draw(g, torch.float64), dtype)
-        y_shape = op(**as_float64(kwargs), impl="ref").shape
+        y_shape = op(**ref.as_float64(kwargs), impl="ref").shape
         dy = torch.randn(y_shape, generator=torch.Generator().manual_seed(i), dtype=torch.float64).to(CUDA)
-        got = values_and_grads(op, kwargs, "native", dy)
-        expected = values_and_grads(op, as_float64(kwargs), "ref", dy)
+        got = ref.values_and_grads(op, kwargs, "native", dy)
+        expected = ref.values_and_grads(op, ref.as_float64(kwargs), "ref", dy)
         roles = ("y",) if name == "filtered_lrelu" and dtype != torch.float32 else ("y", "dx", "db")
         for role, a, e in zip(("y", "dx", "db"), got, expected, strict=True):
             if e is not None and role in roles:
@@ -140,7 +124,7 @@ def test_filtered_lrelu_mask_codes_and_exact_backward(native_cuda, dtype):
         assert not ref.trailing_bits(mask, t.shape[-1]).any(), f"case {i}: unused mask bits set"
 
         n, c, h, w = kw["x"].shape
-        y_shape = glad_ops.filtered_lrelu(**as_float64(kw), impl="ref").shape
+        y_shape = glad_ops.filtered_lrelu(**ref.as_float64(kw), impl="ref").shape
         dy = torch.randn(y_shape, generator=torch.Generator().manual_seed(i)).to(CUDA, dtype)
         dx = torch.ops.glad_ops.filtered_lrelu_grad(
             dy, ref.pack_codes(codes), fu, fd, kw["up"], kw["down"], px0, px1, py0, py1, h, w,
@@ -247,10 +231,10 @@ def test_generic_path_for_filters_too_large_for_shared_memory(native_cuda):
     fu, fd = fu / fu.sum(), fd / fd.sum()
     kwargs = dict(x=torch.randn(1, 3, 8, 8, generator=g).to(CUDA), fu=fu, fd=fd,
                   b=torch.randn(3, generator=g).to(CUDA), padding=92, clamp=0.5)  # fmt: skip
-    y_shape = glad_ops.filtered_lrelu(**as_float64(kwargs), impl="ref").shape
+    y_shape = glad_ops.filtered_lrelu(**ref.as_float64(kwargs), impl="ref").shape
     dy = torch.randn(y_shape, generator=g).to(CUDA)
-    got = values_and_grads(glad_ops.filtered_lrelu, kwargs, "native", dy)
-    expected = values_and_grads(glad_ops.filtered_lrelu, as_float64(kwargs), "ref", dy)
+    got = ref.values_and_grads(glad_ops.filtered_lrelu, kwargs, "native", dy)
+    expected = ref.values_and_grads(glad_ops.filtered_lrelu, ref.as_float64(kwargs), "ref", dy)
     for role, a, e in zip(("y", "dx", "db"), got, expected, strict=True):
         assert_close(a, e, 1e-4, f"generic path {role}")
 
@@ -268,12 +252,6 @@ def test_empty_inputs(native_cuda):
 
 
 # ---- full-size shapes --------------------------------------------------------------------------------------
-def kaiser_lowpass(taps: int, up: int) -> torch.Tensor:
-    n = torch.linspace(-(taps - 1) / 2, (taps - 1) / 2, taps)
-    f = torch.signal.windows.kaiser(taps, beta=4.0, sym=True) * torch.sinc(n / up)
-    return (f / f.sum()).float().to(CUDA)
-
-
 @pytest.mark.parametrize("dtype", [torch.float16, torch.float32], ids=str)
 def test_imagenet128_layer_l20_full_size(native_cuda, dtype):
     """L20_148_1024 of ImageNet-128 (spec §2.9) at batch 2: 2048 planes of 86x86 -> 148x148 through a 336x336
@@ -282,12 +260,12 @@ def test_imagenet128_layer_l20_full_size(native_cuda, dtype):
     g = torch.Generator().manual_seed(6)
     x = torch.randn(2, 1024, 86, 86, generator=g).to(CUDA, dtype)
     b = (0.1 * torch.randn(1024, generator=g)).to(CUDA, dtype)
-    kwargs = dict(x=x, fu=kaiser_lowpass(24, 4), fd=kaiser_lowpass(12, 2), b=b, up=4, down=2,
-                  padding=[-6, -9, -6, -9], clamp=256.0)  # fmt: skip
+    fu, fd = ref.windowed_sinc(24, 4, CUDA), ref.windowed_sinc(12, 2, CUDA)
+    kwargs = dict(x=x, fu=fu, fd=fd, b=b, up=4, down=2, padding=[-6, -9, -6, -9], clamp=256.0)
     dy = torch.randn(2, 1024, 148, 148, generator=g).to(CUDA)
-    got = values_and_grads(glad_ops.filtered_lrelu, kwargs, "native", dy)
+    got = ref.values_and_grads(glad_ops.filtered_lrelu, kwargs, "native", dy)
     kwargs32 = {k: v.float() if k in ("x", "b") else v for k, v in kwargs.items()}
-    expected = values_and_grads(glad_ops.filtered_lrelu, kwargs32, "ref", dy)
+    expected = ref.values_and_grads(glad_ops.filtered_lrelu, kwargs32, "ref", dy)
     assert got[0].shape == (2, 1024, 148, 148)
     for role, a, e in zip(("y", "dx", "db"), got, expected, strict=True):
         err = relative_l2(a, e)

@@ -199,30 +199,14 @@ def test_bias_act_large_channel_count_and_inner_extent(emu):
 
 
 # ---- random cases through the public wrappers --------------------------------------------------------------
-def _values_and_grads(op, kwargs, impl, dy):
-    """(y, dx, db) of glad_ops.<op>(**kwargs, impl=impl) with upstream gradient dy."""
-    x = kwargs["x"].detach().clone().requires_grad_(True)
-    b = kwargs.get("b")
-    b = None if b is None else b.detach().clone().requires_grad_(True)
-    y = op(**(kwargs | {"x": x} | ({"b": b} if "b" in kwargs else {})), impl=impl)
-    grads = torch.autograd.grad(y, [x] if b is None else [x, b], dy.to(y.dtype))
-    return y.detach(), grads[0], grads[1] if b is not None else None
-
-
-def _as_float64(kwargs):
-    return {
-        k: v.double() if isinstance(v, torch.Tensor) and k in ("x", "b") else v for k, v in kwargs.items()
-    }
-
-
 def _emulated_vs_ref(emu, monkeypatch, op, kwargs, cfg, seed, what):
     """Runs glad_ops.<op> natively (routed to the emulator, planning for `cfg`) and by the reference in
     float64; compares y, dx and db. Returns the emulator's recorded forward calls."""
-    y_shape = op(**_as_float64(kwargs), impl="ref").shape
+    y_shape = op(**ref.as_float64(kwargs), impl="ref").shape
     dy = torch.randn(y_shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
-    expected = _values_and_grads(op, _as_float64(kwargs), "ref", dy)
+    expected = ref.values_and_grads(op, ref.as_float64(kwargs), "ref", dy)
     with emulated_native(emu, monkeypatch, cfg) as ops:
-        got = _values_and_grads(op, kwargs, "native", dy)
+        got = ref.values_and_grads(op, kwargs, "native", dy)
     for role, a, e in zip(("y", "dx", "db"), got, expected, strict=True):
         if e is not None:
             assert_close(a, e, kwargs["x"].dtype, f"{role}, {what}")
@@ -306,13 +290,6 @@ def test_filtered_lrelu_random_cases(emu, monkeypatch):
     assert fused == {True, False}, "both the fused kernels and the generic path must be exercised"
 
 
-def _kaiser_lowpass(taps: int, up: int) -> torch.Tensor:
-    """A windowed-sinc 1-D float32 filter like the generator's (normalised to sum 1)."""
-    n = torch.linspace(-(taps - 1) / 2, (taps - 1) / 2, taps)
-    f = torch.signal.windows.kaiser(taps, beta=4.0, sym=True) * torch.sinc(n / up)
-    return (f / f.sum()).float()
-
-
 # Generator-like layers (spec §2.9) with channels and sizes scaled down: windowed-sinc 1-D filters, up 2 or 4,
 # down 2, padding as the layers pass it, including the cropping ones.
 LAYERS = {
@@ -329,8 +306,8 @@ def test_filtered_lrelu_generator_layers(emu, monkeypatch, layer, dtype):
     g = torch.Generator().manual_seed(8)
     kwargs = dict(
         x=torch.randn(1, 2, spec["hw"], spec["hw"], generator=g).to(dtype),
-        fu=_kaiser_lowpass(spec["fu"], spec["up"]),
-        fd=_kaiser_lowpass(spec["fd"], spec["down"]),
+        fu=ref.windowed_sinc(spec["fu"], spec["up"]),
+        fd=ref.windowed_sinc(spec["fd"], spec["down"]),
         b=torch.randn(2, generator=g).to(dtype),
         up=spec["up"],
         down=spec["down"],
@@ -398,7 +375,7 @@ def test_filtered_lrelu_plans_respect_limits(emu, monkeypatch):
     """Tiles shrink with the shared memory on offer; with too little for any tile the generic path runs."""
     kwargs = dict(
         x=torch.randn(1, 2, 9, 7, generator=torch.Generator().manual_seed(10)),
-        fu=_kaiser_lowpass(8, 2),
+        fu=ref.windowed_sinc(8, 2),
         fd=torch.rand(3, 5, generator=torch.Generator().manual_seed(11)),
         up=2,
         down=2,

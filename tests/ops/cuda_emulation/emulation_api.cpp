@@ -42,10 +42,10 @@ DeviceLimits limits(const EmuConfig& c) {
 }
 
 // Plan summary for the tests: [fused/tiled, tile_h, tile_w, grid.x, grid.y, grid.z, shared bytes, launches].
-void report(const LaunchPlan& plan, const glad_emu::HostLauncher& launcher, int tile_h, int tile_w, int64_t* info) {
+void report(const LaunchPlan& plan, int64_t launches, int64_t* info) {
   if (!info) return;
-  const int64_t v[8] = {plan.tiled, tile_h, tile_w, plan.grid.x, plan.grid.y, plan.grid.z,
-                        int64_t(plan.shared_bytes), launcher.launches};
+  const int64_t v[8] = {plan.tiled, plan.tile_h, plan.tile_w, plan.grid.x, plan.grid.y, plan.grid.z,
+                        int64_t(plan.shared_bytes), launches};
   for (int i = 0; i < 8; ++i) info[i] = v[i];
 }
 
@@ -71,12 +71,16 @@ void with_dtype(int dtype, F&& f) {
   if (dtype == 2) f(glad_cuda::bf16_t{});
 }
 
-// Picks the tile the plan chose (plan functions fill it into a copy of the params).
-template <class Params, class PlanFn>
-void tile_of(Params p, PlanFn plan_fn, int* th, int* tw) {
-  plan_fn(p);
-  *th = p.tile_h;
-  *tw = p.tile_w;
+// Runs `launch(launcher, limits) -> LaunchPlan` under the checker, reports the plan and checks that every byte
+// of the named outputs was written.
+template <class Launch>
+int run_checked(const EmuConfig* cfg, int64_t* info, std::initializer_list<const char*> outputs, Launch launch) {
+  glad_emu::HostLauncher launcher;
+  launcher.threads_override = cfg->threads;
+  const LaunchPlan plan = launch(launcher, limits(*cfg));
+  report(plan, launcher.launches, info);
+  for (const char* name : outputs) checker().require_fully_written(name);
+  return finish();
 }
 
 }  // namespace
@@ -107,19 +111,17 @@ int emu_bias_act(int dtype, int grad, const void* x, const void* g, const void* 
   p.gain = gain;
   p.clamp = clamp;
   p.order = order;
-  glad_emu::HostLauncher launcher;
-  launcher.threads_override = cfg->threads;
-  const DeviceLimits lim = limits(*cfg);
-  with_dtype(dtype, [&](auto tag) {
-    using T = decltype(tag);
-    if (grad)
-      glad_cuda::run_bias_act<T, true>(launcher, p, lim);
-    else
-      glad_cuda::run_bias_act<T, false>(launcher, p, lim);
-  });
   if (info) info[0] = glad_cuda::aligned16(x) && glad_cuda::aligned16(out) && (!grad || glad_cuda::aligned16(g));
-  checker().require_fully_written("out");
-  return finish();
+  return run_checked(cfg, nullptr, {"out"}, [&](glad_emu::HostLauncher& launcher, const DeviceLimits& lim) {
+    with_dtype(dtype, [&](auto tag) {
+      using T = decltype(tag);
+      if (grad)
+        glad_cuda::run_bias_act<T, true>(launcher, p, lim);
+      else
+        glad_cuda::run_bias_act<T, false>(launcher, p, lim);
+    });
+    return LaunchPlan{};
+  });
 }
 
 int emu_upfirdn2d(int dtype, const void* x, const float* f, void* y, int n, int c, int in_h, int in_w, int fh, int fw,
@@ -140,121 +142,102 @@ int emu_upfirdn2d(int dtype, const void* x, const float* f, void* y, int n, int 
   p.x = x;
   p.y = y;
   p.f = f;
-  glad_emu::HostLauncher launcher;
-  launcher.threads_override = cfg->threads;
-  const DeviceLimits lim = limits(*cfg);
-  LaunchPlan plan;
-  with_dtype(dtype, [&](auto tag) {
-    plan = glad_cuda::run_upfirdn2d<decltype(tag)>(launcher, p, lim, cfg->allow_fused != 0);
+  return run_checked(cfg, info, {"y"}, [&](glad_emu::HostLauncher& launcher, const DeviceLimits& lim) {
+    LaunchPlan plan;
+    with_dtype(dtype, [&](auto tag) {
+      plan = glad_cuda::run_upfirdn2d<decltype(tag)>(launcher, p, lim, cfg->allow_fused != 0);
+    });
+    return plan;
   });
-  int th = 0, tw = 0;
-  tile_of(p, [&](glad_cuda::Upfirdn2dParams& q) { glad_cuda::plan_upfirdn2d(q, lim, cfg->allow_fused != 0); }, &th,
-          &tw);
-  report(plan, launcher, th, tw, info);
-  checker().require_fully_written("y");
-  return finish();
 }
 
-// Geometry of filtered_lrelu from the op's arguments, checked against the shapes the reference gave.
-static int flrelu_geometry(glad_cuda::FilteredLreluParams& p, int n, int c, int in_h, int in_w, int fu_h, int fu_w,
-                           int fu_sep, int fd_h, int fd_w, int fd_sep, int up, int down, int px0, int px1, int py0,
-                           int py1, double gain, double slope, double clamp, int flip, int t_h, int t_w, int out_h,
-                           int out_w) {
-  p.g = glad_cuda::make_filtered_lrelu_geometry(n * c, c, in_h, in_w, fu_h, fu_w, fu_sep != 0, fd_h, fd_w,
-                                                fd_sep != 0, up, down, px0, px1, py0, py1, float(gain), float(slope),
-                                                float(clamp), flip != 0);
-  if (p.g.t_h != t_h || p.g.t_w != t_w || p.g.out_h != out_h || p.g.out_w != out_w)
-    return fail("geometry gives t " + std::to_string(p.g.t_h) + "x" + std::to_string(p.g.t_w) + " and output " +
-                std::to_string(p.g.out_h) + "x" + std::to_string(p.g.out_w) + ", expected t " + std::to_string(t_h) +
-                "x" + std::to_string(t_w) + " and output " + std::to_string(out_h) + "x" + std::to_string(out_w));
+}  // extern "C"
+
+// filtered_lrelu's arguments (mirrors harness.FlreluArgs); t_h..out_w are the shapes the reference gives.
+struct FlreluArgs {
+  int n, c, in_h, in_w, fu_h, fu_w, fu_sep, fd_h, fd_w, fd_sep, up, down, px0, px1, py0, py1, flip;
+  int t_h, t_w, out_h, out_w;
+  double gain, slope, clamp;
+};
+
+namespace {
+
+// Params with the geometry of `a`; fails (returns 1) when the kernels' geometry disagrees with the reference's.
+int flrelu_params(const FlreluArgs& a, glad_cuda::FilteredLreluParams& p) {
+  checker().reset();
+  p.g = glad_cuda::make_filtered_lrelu_geometry(a.n * a.c, a.c, a.in_h, a.in_w, a.fu_h, a.fu_w, a.fu_sep != 0,
+                                                a.fd_h, a.fd_w, a.fd_sep != 0, a.up, a.down, a.px0, a.px1, a.py0,
+                                                a.py1, float(a.gain), float(a.slope), float(a.clamp), a.flip != 0);
+  const glad_cuda::FilteredLreluGeometry& g = p.g;
+  if (g.t_h != a.t_h || g.t_w != a.t_w || g.out_h != a.out_h || g.out_w != a.out_w)
+    return fail("geometry gives t " + std::to_string(g.t_h) + "x" + std::to_string(g.t_w) + " and output " +
+                std::to_string(g.out_h) + "x" + std::to_string(g.out_w) + ", expected t " + std::to_string(a.t_h) +
+                "x" + std::to_string(a.t_w) + " and output " + std::to_string(a.out_h) + "x" +
+                std::to_string(a.out_w));
   return 0;
 }
 
+// Registers the filters and the buffers shared by both directions (x-sized, y-sized, mask).
+void add_flrelu_buffers(const glad_cuda::FilteredLreluParams& p, int dtype, bool backward) {
+  const glad_cuda::FilteredLreluGeometry& g = p.g;
+  const std::size_t es = dtype_size(dtype), planes = std::size_t(g.planes);
+  checker().add_buffer(p.fu, std::size_t(g.fu_len()) * sizeof(float), false, "fu");
+  checker().add_buffer(p.fd, std::size_t(g.fd_len()) * sizeof(float), false, "fd");
+  checker().add_buffer(backward ? p.dx : p.x, planes * g.in_h * g.in_w * es, backward, backward ? "dx" : "x");
+  checker().add_buffer(backward ? p.dy : p.y, planes * g.out_h * g.out_w * es, !backward, backward ? "dy" : "y");
+  checker().add_buffer(backward ? static_cast<const void*>(p.mask_in) : p.mask, planes * g.t_h * g.mask_w, !backward,
+                       "mask");
+}
+
+}  // namespace
+
+extern "C" {
+
 int emu_filtered_lrelu(int dtype, const void* x, const float* fu, const float* fd, const void* b, void* y,
-                       uint8_t* mask, int n, int c, int in_h, int in_w, int fu_h, int fu_w, int fu_sep, int fd_h,
-                       int fd_w, int fd_sep, int up, int down, int px0, int px1, int py0, int py1, double gain,
-                       double slope, double clamp, int flip, int t_h, int t_w, int out_h, int out_w,
-                       const EmuConfig* cfg, int64_t* info) {
-  checker().reset();
+                       uint8_t* mask, const FlreluArgs* a, const EmuConfig* cfg, int64_t* info) {
   glad_cuda::FilteredLreluParams p;
-  if (flrelu_geometry(p, n, c, in_h, in_w, fu_h, fu_w, fu_sep, fd_h, fd_w, fd_sep, up, down, px0, px1, py0, py1,
-                      gain, slope, clamp, flip, t_h, t_w, out_h, out_w))
-    return 1;
-  const std::size_t es = dtype_size(dtype), planes = std::size_t(n) * c;
-  checker().add_buffer(x, planes * in_h * in_w * es, false, "x");
-  checker().add_buffer(fu, std::size_t(p.g.fu_len()) * sizeof(float), false, "fu");
-  checker().add_buffer(fd, std::size_t(p.g.fd_len()) * sizeof(float), false, "fd");
-  if (b) checker().add_buffer(b, std::size_t(c) * es, false, "b");
-  checker().add_buffer(y, planes * out_h * out_w * es, true, "y");
-  checker().add_buffer(mask, planes * t_h * p.g.mask_w, true, "mask");
+  if (flrelu_params(*a, p)) return 1;
   p.x = x;
   p.b = b;
   p.y = y;
   p.mask = mask;
   p.fu = fu;
   p.fd = fd;
-  glad_emu::HostLauncher launcher;
-  launcher.threads_override = cfg->threads;
-  const DeviceLimits lim = limits(*cfg);
-  LaunchPlan plan;
-  with_dtype(dtype, [&](auto tag) {
-    plan = glad_cuda::run_filtered_lrelu<decltype(tag)>(launcher, p, lim, cfg->allow_fused != 0);
+  add_flrelu_buffers(p, dtype, false);
+  if (b) checker().add_buffer(b, std::size_t(a->c) * dtype_size(dtype), false, "b");
+  return run_checked(cfg, info, {"y", "mask"}, [&](glad_emu::HostLauncher& launcher, const DeviceLimits& lim) {
+    LaunchPlan plan;
+    with_dtype(dtype, [&](auto tag) {
+      plan = glad_cuda::run_filtered_lrelu<decltype(tag)>(launcher, p, lim, cfg->allow_fused != 0);
+    });
+    return plan;
   });
-  int th = 0, tw = 0;
-  tile_of(p, [&](glad_cuda::FilteredLreluParams& q) { glad_cuda::plan_filtered_lrelu(q, lim, false, cfg->allow_fused != 0); },
-          &th, &tw);
-  report(plan, launcher, th, tw, info);
-  checker().require_fully_written("y");
-  checker().require_fully_written("mask");
-  return finish();
 }
 
 int emu_filtered_lrelu_grad(int dtype, const void* dy, const uint8_t* mask, const float* fu, const float* fd,
-                            void* dx, int n, int c, int in_h, int in_w, int fu_h, int fu_w, int fu_sep, int fd_h,
-                            int fd_w, int fd_sep, int up, int down, int px0, int px1, int py0, int py1, double gain,
-                            double slope, int flip, int t_h, int t_w, int out_h, int out_w, const EmuConfig* cfg,
-                            int64_t* info) {
-  checker().reset();
+                            void* dx, const FlreluArgs* a, const EmuConfig* cfg, int64_t* info) {
   glad_cuda::FilteredLreluParams p;
-  if (flrelu_geometry(p, n, c, in_h, in_w, fu_h, fu_w, fu_sep, fd_h, fd_w, fd_sep, up, down, px0, px1, py0, py1,
-                      gain, slope, -1.0, flip, t_h, t_w, out_h, out_w))
-    return 1;
-  const std::size_t es = dtype_size(dtype), planes = std::size_t(n) * c;
-  checker().add_buffer(dy, planes * out_h * out_w * es, false, "dy");
-  checker().add_buffer(mask, planes * t_h * p.g.mask_w, false, "mask");
-  checker().add_buffer(fu, std::size_t(p.g.fu_len()) * sizeof(float), false, "fu");
-  checker().add_buffer(fd, std::size_t(p.g.fd_len()) * sizeof(float), false, "fd");
-  checker().add_buffer(dx, planes * in_h * in_w * es, true, "dx");
+  if (flrelu_params(*a, p)) return 1;
   p.dy = dy;
   p.mask_in = mask;
   p.dx = dx;
   p.fu = fu;
   p.fd = fd;
-  glad_emu::HostLauncher launcher;
-  launcher.threads_override = cfg->threads;
-  const DeviceLimits lim = limits(*cfg);
-  LaunchPlan plan;
-  with_dtype(dtype, [&](auto tag) {
-    plan = glad_cuda::run_filtered_lrelu_grad<decltype(tag)>(launcher, p, lim, cfg->allow_fused != 0);
+  add_flrelu_buffers(p, dtype, true);
+  return run_checked(cfg, info, {"dx"}, [&](glad_emu::HostLauncher& launcher, const DeviceLimits& lim) {
+    LaunchPlan plan;
+    with_dtype(dtype, [&](auto tag) {
+      plan = glad_cuda::run_filtered_lrelu_grad<decltype(tag)>(launcher, p, lim, cfg->allow_fused != 0);
+    });
+    return plan;
   });
-  int th = 0, tw = 0;
-  tile_of(p, [&](glad_cuda::FilteredLreluParams& q) { glad_cuda::plan_filtered_lrelu(q, lim, true, cfg->allow_fused != 0); },
-          &th, &tw);
-  report(plan, launcher, th, tw, info);
-  checker().require_fully_written("dx");
-  return finish();
 }
 
 // Launch plan only (nothing runs): for checking the planner at full layer sizes.
-int emu_plan_filtered_lrelu(int n, int c, int in_h, int in_w, int fu_h, int fu_w, int fu_sep, int fd_h, int fd_w,
-                            int fd_sep, int up, int down, int px0, int px1, int py0, int py1, int backward,
-                            const EmuConfig* cfg, int64_t* info) {
+int emu_plan_filtered_lrelu(const FlreluArgs* a, int backward, const EmuConfig* cfg, int64_t* info) {
   glad_cuda::FilteredLreluParams p;
-  p.g = glad_cuda::make_filtered_lrelu_geometry(n * c, c, in_h, in_w, fu_h, fu_w, fu_sep != 0, fd_h, fd_w,
-                                                fd_sep != 0, up, down, px0, px1, py0, py1, 1.f, 0.2f, -1.f, false);
-  const LaunchPlan plan = glad_cuda::plan_filtered_lrelu(p, limits(*cfg), backward != 0, cfg->allow_fused != 0);
-  glad_emu::HostLauncher none;
-  report(plan, none, p.tile_h, p.tile_w, info);
+  if (flrelu_params(*a, p)) return 1;
+  report(glad_cuda::plan_filtered_lrelu(p, limits(*cfg), backward != 0, cfg->allow_fused != 0), 0, info);
   return 0;
 }
 

@@ -90,6 +90,25 @@ class EmuConfig(ctypes.Structure):
     ]
 
 
+class FlreluArgs(ctypes.Structure):
+    """filtered_lrelu's native arguments plus the shapes the reference gives (mirrors emulation_api.cpp)."""
+
+    _fields_ = [
+        (name, ctypes.c_int)
+        for name in "n c in_h in_w fu_h fu_w fu_sep fd_h fd_w fd_sep up down px0 px1 py0 py1 flip".split()
+        + "t_h t_w out_h out_w".split()
+    ] + [("gain", ctypes.c_double), ("slope", ctypes.c_double), ("clamp", ctypes.c_double)]
+
+
+def flrelu_args(x_shape, fu_dims, fd_dims, up, down, padding, gain=1.0, slope=0.2, clamp=-1.0, flip=False):
+    """FlreluArgs for x [N, C, H, W]; filter dims (fh, fw, separable) as `filter_dims` gives them."""
+    n, c, h, w = x_shape
+    (fu_h, fu_w, fu_sep), (fd_h, fd_w, fd_sep) = fu_dims, fd_dims
+    (t_h, t_w), (out_h, out_w) = filtered_lrelu_sizes(h, w, (fu_w, fu_h), (fd_w, fd_h), up, down, padding)
+    return FlreluArgs(n, c, h, w, fu_h, fu_w, fu_sep, fd_h, fd_w, fd_sep, up, down, *padding, int(flip),
+                      t_h, t_w, out_h, out_w, gain, slope, clamp)  # fmt: skip
+
+
 def config(
     *,
     sm_count: int = 132,
@@ -130,7 +149,7 @@ def _dtype(x: torch.Tensor) -> int:
     return DTYPE_CODES[x.dtype]
 
 
-def _filter_dims(f: torch.Tensor) -> tuple[int, int, int]:
+def filter_dims(f: torch.Tensor) -> tuple[int, int, int]:
     """(fh, fw, separable) of a float32 filter; 1-D = separable."""
     assert f.dtype == torch.float32 and f.dim() in (1, 2)
     return (f.shape[0], f.shape[0], 1) if f.dim() == 1 else (f.shape[0], f.shape[1], 0)
@@ -151,45 +170,10 @@ class Emulator:
         info = ctypes.POINTER(ctypes.c_int64)
         lib.emu_bias_act.argtypes = [i, i, p, p, p, p, i64, i64, i64, i, f32, f32, f32, i, cfg, info]
         lib.emu_upfirdn2d.argtypes = [i, p, p, p, *[i] * 16, f64, i, i, cfg, info]
-        lib.emu_filtered_lrelu.argtypes = [
-            i,
-            p,
-            p,
-            p,
-            p,
-            p,
-            p,
-            *[i] * 16,
-            f64,
-            f64,
-            f64,
-            i,
-            i,
-            i,
-            i,
-            i,
-            cfg,
-            info,
-        ]
-        lib.emu_filtered_lrelu_grad.argtypes = [
-            i,
-            p,
-            p,
-            p,
-            p,
-            p,
-            *[i] * 16,
-            f64,
-            f64,
-            i,
-            i,
-            i,
-            i,
-            i,
-            cfg,
-            info,
-        ]
-        lib.emu_plan_filtered_lrelu.argtypes = [*[i] * 17, cfg, info]
+        args = ctypes.POINTER(FlreluArgs)
+        lib.emu_filtered_lrelu.argtypes = [i, p, p, p, p, p, p, args, cfg, info]
+        lib.emu_filtered_lrelu_grad.argtypes = [i, p, p, p, p, p, args, cfg, info]
+        lib.emu_plan_filtered_lrelu.argtypes = [args, i, cfg, info]
         lib.emu_fast_divmod.argtypes = [ctypes.c_uint64, p, p, p, i64]
         lib.emu_fast_divmod.restype = None
         lib.emu_checker_selftest.argtypes = [i]
@@ -233,7 +217,7 @@ class Emulator:
     def upfirdn2d(self, x, f, up, down, padding, flip_filter, gain, *, cfg=None):
         """x [N,C,H,W]; up/down (x, y); padding (x0, x1, y0, y1) -> (y, Plan)."""
         n, c, h, w = x.shape
-        fh, fw, sep = _filter_dims(f)
+        fh, fw, sep = filter_dims(f)
         (ux, uy), (dx, dy), (px0, px1, py0, py1) = up, down, padding
         out_h, out_w = upfirdn2d_out_size(h, w, fw, fh, up, down, padding)
         y = _empty_like_nan((n, c, out_h, out_w), x.dtype)
@@ -271,94 +255,47 @@ class Emulator:
     @staticmethod
     def flrelu_shapes(h, w, fu, fd, up, down, padding):
         """(t_h, t_w, out_h, out_w): the intermediate's and the output's size (glad_ops._geometry)."""
-        (fu_h, fu_w, _), (fd_h, fd_w, _) = _filter_dims(fu), _filter_dims(fd)
-        (t_h, t_w), (out_h, out_w) = filtered_lrelu_sizes(h, w, (fu_w, fu_h), (fd_w, fd_h), up, down, padding)
-        return t_h, t_w, out_h, out_w
+        a = flrelu_args((1, 1, h, w), filter_dims(fu), filter_dims(fd), up, down, padding)
+        return a.t_h, a.t_w, a.out_h, a.out_w
 
     def filtered_lrelu(self, x, fu, fd, b, up, down, padding, gain, slope, clamp, flip_filter, *, cfg=None):
         """-> (y, mask uint8 [N, C, t_h, ceil(t_w / 4)], Plan). clamp < 0: none."""
-        n, c, h, w = x.shape
-        t_h, t_w, out_h, out_w = self.flrelu_shapes(h, w, fu, fd, up, down, padding)
-        y = _empty_like_nan((n, c, out_h, out_w), x.dtype)
-        mask = torch.full((n, c, t_h, (t_w + 3) // 4), 0xFF, dtype=torch.uint8)
+        a = flrelu_args(x.shape, filter_dims(fu), filter_dims(fd), up, down, padding, gain, slope, clamp,
+                        flip_filter)  # fmt: skip
+        y = _empty_like_nan((a.n, a.c, a.out_h, a.out_w), x.dtype)
+        mask = torch.full((a.n, a.c, a.t_h, (a.t_w + 3) // 4), 0xFF, dtype=torch.uint8)
         info = (ctypes.c_int64 * 8)()
         rc = self.lib.emu_filtered_lrelu(
-            _dtype(x),
-            _ptr(x),
-            _ptr(fu),
-            _ptr(fd),
-            _ptr(b),
-            _ptr(y),
-            _ptr(mask),
-            n,
-            c,
-            h,
-            w,
-            *_filter_dims(fu),
-            *_filter_dims(fd),
-            up,
-            down,
-            *padding,
-            gain,
-            slope,
-            clamp,
-            int(flip_filter),
-            t_h,
-            t_w,
-            out_h,
-            out_w,
-            ctypes.byref(cfg or config()),
-            info,
-        )
+            _dtype(x), _ptr(x), _ptr(fu), _ptr(fd), _ptr(b), _ptr(y), _ptr(mask), ctypes.byref(a),
+            ctypes.byref(cfg or config()), info,
+        )  # fmt: skip
         self._check(rc)
         return y, mask, _plan(info)
 
-    def filtered_lrelu_grad(
-        self, dy, mask, fu, fd, up, down, padding, in_hw, gain, slope, flip_filter, *, cfg=None
-    ):
+    def filtered_lrelu_grad(self, dy, mask, fu, fd, up, down, padding, in_hw, gain, slope, flip_filter, *,
+                            cfg=None):  # fmt: skip
         """-> (dx [N, C, *in_hw], Plan)."""
-        n, c = dy.shape[:2]
-        h, w = in_hw
-        t_h, t_w, out_h, out_w = self.flrelu_shapes(h, w, fu, fd, up, down, padding)
-        assert tuple(dy.shape[2:]) == (out_h, out_w) and tuple(mask.shape) == (n, c, t_h, (t_w + 3) // 4)
-        dx = _empty_like_nan((n, c, h, w), dy.dtype)
+        dims = filter_dims(fu), filter_dims(fd)
+        a = flrelu_args((*dy.shape[:2], *in_hw), *dims, up, down, padding, gain, slope, -1.0, flip_filter)
+        assert tuple(dy.shape[2:]) == (a.out_h, a.out_w) and mask.shape == (a.n, a.c, a.t_h, (a.t_w + 3) // 4)
+        dx = _empty_like_nan((a.n, a.c, *in_hw), dy.dtype)
         info = (ctypes.c_int64 * 8)()
         rc = self.lib.emu_filtered_lrelu_grad(
-            _dtype(dy),
-            _ptr(dy),
-            _ptr(mask),
-            _ptr(fu),
-            _ptr(fd),
-            _ptr(dx),
-            n,
-            c,
-            h,
-            w,
-            *_filter_dims(fu),
-            *_filter_dims(fd),
-            up,
-            down,
-            *padding,
-            gain,
-            slope,
-            int(flip_filter),
-            t_h,
-            t_w,
-            out_h,
-            out_w,
-            ctypes.byref(cfg or config()),
-            info,
-        )
+            _dtype(dy), _ptr(dy), _ptr(mask), _ptr(fu), _ptr(fd), _ptr(dx), ctypes.byref(a),
+            ctypes.byref(cfg or config()), info,
+        )  # fmt: skip
         self._check(rc)
         return dx, _plan(info)
 
     def plan_filtered_lrelu(self, x_shape, fu_shape, fd_shape, up, down, padding, backward, *, cfg=None):
         """The fused kernels' launch plan for these shapes (filters as (taps,) or (fh, fw)); runs nothing."""
-        fu = (fu_shape[0], fu_shape[0], 1) if len(fu_shape) == 1 else (*fu_shape, 0)
-        fd = (fd_shape[0], fd_shape[0], 1) if len(fd_shape) == 1 else (*fd_shape, 0)
+        dims = [(s[0], s[0], 1) if len(s) == 1 else (*s, 0) for s in (fu_shape, fd_shape)]
+        a = flrelu_args(x_shape, *dims, up, down, padding)
         info = (ctypes.c_int64 * 8)()
-        self.lib.emu_plan_filtered_lrelu(
-            *x_shape, *fu, *fd, up, down, *padding, int(backward), ctypes.byref(cfg or config()), info
+        self._check(
+            self.lib.emu_plan_filtered_lrelu(
+                ctypes.byref(a), int(backward), ctypes.byref(cfg or config()), info
+            )
         )
         return _plan(info)
 

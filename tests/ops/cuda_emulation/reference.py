@@ -87,3 +87,27 @@ def max_error(actual: torch.Tensor, expected: torch.Tensor) -> tuple[float, floa
     """(max |actual - expected|, max(1, max |expected|))."""
     err = float((actual.double() - expected.double()).abs().max()) if expected.numel() else 0.0
     return err, max(1.0, float(expected.abs().max()) if expected.numel() else 0.0)
+
+
+def values_and_grads(op, kwargs: dict, impl: str, dy: torch.Tensor):
+    """(y, dx, db) of the public op(**kwargs, impl=impl) with upstream gradient dy (db None if no bias)."""
+    x = kwargs["x"].detach().clone().requires_grad_(True)
+    b = kwargs.get("b")
+    b = None if b is None else b.detach().clone().requires_grad_(True)
+    y = op(**(kwargs | {"x": x} | ({"b": b} if "b" in kwargs else {})), impl=impl)
+    grads = torch.autograd.grad(y, [x] if b is None else [x, b], dy.to(y.dtype))
+    return y.detach(), grads[0], grads[1] if b is not None else None
+
+
+def as_float64(kwargs: dict) -> dict:
+    """kwargs with x and b in float64 (the reference's precision; the filters stay float32)."""
+    return {
+        k: v.double() if isinstance(v, torch.Tensor) and k in ("x", "b") else v for k, v in kwargs.items()
+    }
+
+
+def windowed_sinc(taps: int, up: int, device=None) -> torch.Tensor:
+    """A Kaiser-windowed sinc 1-D float32 lowpass like the generator's filters, normalised to sum 1."""
+    n = torch.linspace(-(taps - 1) / 2, (taps - 1) / 2, taps)
+    f = torch.signal.windows.kaiser(taps, beta=4.0, sym=True) * torch.sinc(n / up)
+    return (f / f.sum()).float().to(device)
