@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import time
 from dataclasses import asdict, dataclass
@@ -131,6 +132,7 @@ def machine(device: str) -> dict:
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "native_ops": glad_ops.native_available(device).reason,
+        "load_average_1m_5m_15m": os.getloadavg(),
     }
     if device == "cuda":
         info["gpu"] = torch.cuda.get_device_name()
