@@ -26,7 +26,8 @@ Tensor bias_act_impl(const char* op, const Tensor& x, const std::optional<Tensor
     p.channels = FastDivmod(uint64_t(layout.channels > 0 ? layout.channels : 1));
     p.b = b->const_data_ptr();
   }
-  STD_TORCH_CHECK(act >= glad_ops::kLinear && act < glad_ops::kNumActs, "glad_ops.", op, ": unknown activation code ", act);
+  STD_TORCH_CHECK(act >= glad_ops::kLinear && act < glad_ops::kNumActs, "glad_ops.", op,
+                  ": unknown activation code ", act);
   STD_TORCH_CHECK(!kGrad || order == 1 || order == 2, "glad_ops.", op, ": order must be 1 or 2, got ", order);
   Tensor out = torch::stable::empty_like(x);
   if (x.numel() == 0) return out;

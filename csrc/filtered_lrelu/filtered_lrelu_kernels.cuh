@@ -124,8 +124,9 @@ struct FilteredLreluFwdShared {
 // the last tile also owns the trailing t rows no output reads; both fit in tile_h * down + fd_h - 1.
 GLAD_HOSTDEV GLAD_FORCEINLINE int t_tile(int tile, int down, int fd_taps) { return tile * down + fd_taps - 1; }
 
-GLAD_HOSTDEV GLAD_FORCEINLINE FilteredLreluFwdShared filtered_lrelu_fwd_shared(char* base, const FilteredLreluGeometry& g,
-                                                                     int tile_h, int tile_w) {
+GLAD_HOSTDEV GLAD_FORCEINLINE FilteredLreluFwdShared filtered_lrelu_fwd_shared(char* base,
+                                                                               const FilteredLreluGeometry& g,
+                                                                               int tile_h, int tile_w) {
   const int th = t_tile(tile_h, g.dy.down, g.dy.taps), tw = t_tile(tile_w, g.dx.down, g.dx.taps);
   const int xh = g.uy.max_inputs(th), xw = g.ux.max_inputs(tw);
   SharedLayout L(base);
@@ -224,8 +225,9 @@ struct FilteredLreluBwdShared {
   std::size_t bytes;
 };
 
-GLAD_HOSTDEV GLAD_FORCEINLINE FilteredLreluBwdShared filtered_lrelu_bwd_shared(char* base, const FilteredLreluGeometry& g,
-                                                                     int tile_h, int tile_w) {
+GLAD_HOSTDEV GLAD_FORCEINLINE FilteredLreluBwdShared filtered_lrelu_bwd_shared(char* base,
+                                                                               const FilteredLreluGeometry& g,
+                                                                               int tile_h, int tile_w) {
   const Resample1D auy = g.uy.adjoint(), aux = g.ux.adjoint(), ady = g.dy.adjoint(), adx = g.dx.adjoint();
   const int sh = auy.max_inputs(tile_h), sw = aux.max_inputs(tile_w);
   const int eh = ady.max_inputs(sh), ew = adx.max_inputs(sw);
@@ -367,9 +369,9 @@ inline LaunchPlan plan_filtered_lrelu(FilteredLreluParams& p, const DeviceLimits
     if (!backward) {
       const int tth = t_tile(th, g.dy.down, g.dy.taps), ttw = t_tile(tw, g.dx.down, g.dx.taps);
       const int xh = g.uy.max_inputs(tth), xw = g.ux.max_inputs(ttw);
-      const double up_work = g.fu_separable
-                                 ? xh * double(ttw) * taps_per_output(g.ux) + double(tth) * ttw * taps_per_output(g.uy)
-                                 : double(tth) * ttw * taps_per_output(g.ux) * taps_per_output(g.uy);
+      const double ux = taps_per_output(g.ux), uy = taps_per_output(g.uy);
+      const double up_work =
+          g.fu_separable ? xh * double(ttw) * ux + double(tth) * ttw * uy : double(tth) * ttw * ux * uy;
       const double down_work = g.fd_separable ? double(tth) * tw * g.dx.taps + double(th) * tw * g.dy.taps
                                               : double(th) * tw * g.dx.taps * g.dy.taps;
       work = double(xh) * xw + up_work + 2.0 * tth * ttw + down_work;

@@ -21,8 +21,9 @@ Tensor upfirdn2d_cuda(Tensor x, Tensor f, int64_t upx, int64_t upy, int64_t down
   const int n = checked_int(x.size(0), op, "N"), c = checked_int(x.size(1), op, "C");
   const int in_h = checked_int(x.size(2), op, "H"), in_w = checked_int(x.size(3), op, "W");
   checked_int(int64_t(n) * c, op, "N * C");
-  checked_int((x.size(2) * upy + std::abs(pady0) + std::abs(pady1)) * (x.size(3) * upx + std::abs(padx0) + std::abs(padx1)),
-              op, "the padded upsampled plane size");
+  const int64_t padded_h = x.size(2) * upy + std::abs(pady0) + std::abs(pady1);
+  const int64_t padded_w = x.size(3) * upx + std::abs(padx0) + std::abs(padx1);
+  checked_int(padded_h * padded_w, op, "the padded upsampled plane size");
   const float fscale = glad_ops::filter_gain(gain, f.dim());
   Upfirdn2dParams p;
   p.g = make_upfirdn2d_geometry(n * c, c, in_h, in_w, fh, fw, separable, int(upx), int(upy), int(downx), int(downy),
