@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -104,6 +105,7 @@ def machine(device: torch.device) -> dict:
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "device": str(device),
+        "load_average_1min_at_start": os.getloadavg()[0],  # other jobs on the machine inflate CPU timings
     }
     if device.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(device)

@@ -83,7 +83,7 @@ def rotate(x: torch.Tensor, u: torch.Tensor, cfg: DSAConfig) -> torch.Tensor:
 
 def _offsets(u: torch.Tensor, count: int, device: torch.device) -> torch.Tensor:
     """Integers floor(u * count) in [0, count), as int64 on ``device``."""
-    return (u.to(device=device, dtype=torch.float64) * count).floor().long().clamp_(0, count - 1)
+    return (u.to(device=device, dtype=torch.float32) * count).floor().long().clamp_(0, count - 1)
 
 
 def crop(x: torch.Tensor, u: torch.Tensor, cfg: DSAConfig) -> torch.Tensor:
