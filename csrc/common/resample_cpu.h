@@ -57,10 +57,62 @@ struct Axis {
   }
 };
 
+// dst[j .. j + B) (+)= sum_t w[t] * src[t][j ..]: the B outputs stay in registers while every term is added.
+template <int64_t B, typename T>
+inline void weighted_block(const T* const* __restrict src, const T* __restrict w, int64_t terms, T* __restrict dst,
+                           int64_t j, bool accumulate) {
+  T acc[B];
+  for (int64_t i = 0; i < B; ++i) acc[i] = accumulate ? dst[j + i] : T(0);
+  for (int64_t t = 0; t < terms; ++t) {
+    const T a = w[t];
+    const T* __restrict s = src[t] + j;
+    for (int64_t i = 0; i < B; ++i) acc[i] += a * s[i];
+  }
+  for (int64_t i = 0; i < B; ++i) dst[j + i] = acc[i];
+}
+
+// dst[j] (+)= sum_t w[t] * src[t][j] for 0 <= j < n; each output is stored once however many terms there are.
+template <typename T>
+inline void weighted_sum(const T* const* __restrict src, const T* __restrict w, int64_t terms, T* __restrict dst,
+                         int64_t n, bool accumulate) {
+  constexpr int64_t B = 64 / sizeof(T);  // a cache line of outputs per block, then half and quarter blocks
+  int64_t j = 0;
+  for (; j + B <= n; j += B) weighted_block<B>(src, w, terms, dst, j, accumulate);
+  if (j + B / 2 <= n) {
+    weighted_block<B / 2>(src, w, terms, dst, j, accumulate);
+    j += B / 2;
+  }
+  if (j + B / 4 <= n) {
+    weighted_block<B / 4>(src, w, terms, dst, j, accumulate);
+    j += B / 4;
+  }
+  for (; j < n; ++j) {
+    T acc = accumulate ? dst[j] : T(0);
+    for (int64_t t = 0; t < terms; ++t) acc += w[t] * src[t][j];
+    dst[j] = acc;
+  }
+}
+
+// Weighted source lines collected for one weighted_sum.
+template <typename T>
+struct Terms {
+  std::vector<const T*> src;
+  std::vector<T> w;
+  void clear() {
+    src.clear();
+    w.clear();
+  }
+  void add(T weight, const T* line) {
+    src.push_back(line);
+    w.push_back(weight);
+  }
+  int64_t size() const { return static_cast<int64_t>(w.size()); }
+};
+
 // Filters single lines (unit stride) along an Axis, phase by phase. Output o = r + j * P (phase r) reads input
 // (r * down - pad0 + k) / up + j * S for its taps k = ks(r) (mod up), where P = up / g, S = down / g,
 // g = gcd(up, down). The line is copied into a zero-padded buffer split into S interleaved components, so that
-// every (phase, tap) pair is a unit-stride multiply-add over j.
+// every (phase, tap) pair is a unit-stride source line over j.
 template <typename T>
 class LineFilter {
  public:
@@ -86,6 +138,7 @@ class LineFilter {
   }
 
   int64_t prepared_len() const { return S_ * comp_len_; }
+  int64_t phases() const { return static_cast<int64_t>(phases_.size()); }
 
   // prep[c * comp_len + q / S] = line[q - zeros] for q % S == c (zero outside the line).
   template <typename I, typename Load>
@@ -95,32 +148,38 @@ class LineFilter {
       for (int64_t i = 0; i < ax_.in_len; ++i) prep[zeros_ + i] = load(line[i]);
       return;
     }
-    for (int64_t i = 0; i < ax_.in_len; ++i) {
-      const int64_t q = i + zeros_;
-      prep[(q % S_) * comp_len_ + q / S_] = load(line[i]);
+    // Component c holds buffer positions q = t * S + c, i.e. line[t * S + c - zeros].
+    for (int64_t c = 0; c < S_; ++c) {
+      T* dst = prep + c * comp_len_;
+      const int64_t t0 = std::max<int64_t>(0, -floor_div(c - zeros_, S_));
+      const int64_t t1 = std::min(comp_len_, -floor_div(c - zeros_ - ax_.in_len, S_));
+      const I* src = line + c - zeros_;
+      for (int64_t t = t0; t < t1; ++t) dst[t] = load(src[t * S_]);
     }
   }
 
-  // out[o] (+)= sum_k taps[k] * p[o * down + k] from a prepared line.
-  void filter(const T* __restrict prep, const T* __restrict taps, T* __restrict out, bool accumulate) {
-    for (size_t r = 0; r < phases_.size(); ++r) {
-      const Phase& ph = phases_[r];
-      const int64_t n = ph.count;
-      T* __restrict dst = P_ == 1 ? out : acc_.data();
-      if (P_ > 1 || !accumulate) std::fill(dst, dst + n, T(0));
-      for (const PhaseTap& t : ph.taps) {
-        const T a = taps[t.k];
-        const T* __restrict src = prep + t.comp * comp_len_ + t.offset;
-        for (int64_t j = 0; j < n; ++j) dst[j] += a * src[j];
-      }
-      if (P_ > 1) {
-        T* o = out + r;
-        if (accumulate) {
-          for (int64_t j = 0; j < n; ++j) o[j * P_] += dst[j];
-        } else {
-          for (int64_t j = 0; j < n; ++j) o[j * P_] = dst[j];
-        }
-      }
+  // Adds phase r's (tap weight, source line) terms of one prepared line filtered with `taps`.
+  void add_terms(int64_t r, const T* prep, const T* taps, Terms<T>& terms) const {
+    for (const PhaseTap& t : phases_[r].taps) terms.add(taps[t.k], prep + t.comp * comp_len_ + t.offset);
+  }
+
+  // out[r + j * P] = sum of the terms of phase r, for every j.
+  void emit(int64_t r, const Terms<T>& terms, T* __restrict out) {
+    const int64_t n = phases_[r].count;
+    if (P_ == 1) {
+      weighted_sum(terms.src.data(), terms.w.data(), terms.size(), out, n, false);
+      return;
+    }
+    weighted_sum(terms.src.data(), terms.w.data(), terms.size(), acc_.data(), n, false);
+    for (int64_t j = 0; j < n; ++j) out[r + j * P_] = acc_[j];
+  }
+
+  // out[o] = sum_k taps[k] * p[o * down + k] for one prepared line.
+  void filter(const T* prep, const T* taps, T* out, Terms<T>& terms) {
+    for (int64_t r = 0; r < phases(); ++r) {
+      terms.clear();
+      add_terms(r, prep, taps, terms);
+      emit(r, terms, out);
     }
   }
 
@@ -140,25 +199,15 @@ class LineFilter {
 
 // out rows [out_len][width] = column-wise resampling of `rows(i)` (input row i, width samples) along `ax`.
 template <typename T, typename RowPtr>
-void filter_columns(const Axis& ax, const T* __restrict taps, int64_t width, RowPtr rows, T* __restrict out) {
+void filter_columns(const Axis& ax, const T* taps, int64_t width, RowPtr rows, T* out, Terms<T>& terms) {
   for (int64_t o = 0; o < ax.out_len; ++o) {
-    T* __restrict dst = out + o * width;
+    T* dst = out + o * width;
+    terms.clear();
     int64_t k0, k1, i0;
-    if (!ax.taps_for(o, k0, k1, i0)) {
-      std::fill(dst, dst + width, T(0));
-      continue;
+    if (ax.taps_for(o, k0, k1, i0)) {
+      for (int64_t k = k0, i = i0; k < k1; k += ax.up, ++i) terms.add(taps[k], rows(i));
     }
-    {
-      const T a = taps[k0];
-      const T* __restrict src = rows(i0);
-      for (int64_t j = 0; j < width; ++j) dst[j] = a * src[j];
-    }
-    int64_t i = i0 + 1;
-    for (int64_t k = k0 + ax.up; k < k1; k += ax.up, ++i) {
-      const T a = taps[k];
-      const T* __restrict src = rows(i);
-      for (int64_t j = 0; j < width; ++j) dst[j] += a * src[j];
-    }
+    weighted_sum(terms.src.data(), terms.w.data(), terms.size(), dst, width, false);
   }
 }
 
@@ -198,24 +247,26 @@ class PlaneResampler {
     if (f_.separable) {
       for (int64_t i = row_lo_; i < row_hi_; ++i) {
         line_.prepare(in + i * in_w, prep_.data(), load);
-        line_.filter(prep_.data(), f_.taps.data(), tmp_.data() + (i - row_lo_) * out_w, false);
+        line_.filter(prep_.data(), f_.taps.data(), tmp_.data() + (i - row_lo_) * out_w, terms_);
       }
       const T* tmp = tmp_.data();
       const int64_t lo = row_lo_;
-      filter_columns(ax_y_, f_.taps.data(), out_w, [&](int64_t i) { return tmp + (i - lo) * out_w; }, out);
+      filter_columns(ax_y_, f_.taps.data(), out_w, [&](int64_t i) { return tmp + (i - lo) * out_w; }, out, terms_);
       return;
     }
+    // 2-D filter: every output row sums, per phase, the taps of all filter rows that hit real input rows.
     for (int64_t i = row_lo_; i < row_hi_; ++i) line_.prepare(in + i * in_w, prep_.data() + (i - row_lo_) * plen, load);
     for (int64_t o = 0; o < ax_y_.out_len; ++o) {
-      T* dst = out + o * out_w;
       int64_t k0, k1, i0;
-      if (!ax_y_.taps_for(o, k0, k1, i0)) {
-        std::fill(dst, dst + out_w, T(0));
-        continue;
-      }
-      int64_t i = i0;
-      for (int64_t k = k0; k < k1; k += ax_y_.up, ++i) {
-        line_.filter(prep_.data() + (i - row_lo_) * plen, f_.row(k), dst, k != k0);
+      const bool any = ax_y_.taps_for(o, k0, k1, i0);
+      for (int64_t r = 0; r < line_.phases(); ++r) {
+        terms_.clear();
+        if (any) {
+          for (int64_t k = k0, i = i0; k < k1; k += ax_y_.up, ++i) {
+            line_.add_terms(r, prep_.data() + (i - row_lo_) * plen, f_.row(k), terms_);
+          }
+        }
+        line_.emit(r, terms_, out + o * out_w);
       }
     }
   }
@@ -226,6 +277,7 @@ class PlaneResampler {
   LineFilter<T> line_;
   int64_t row_lo_ = 0, row_hi_ = 0;
   std::vector<T> prep_, tmp_;
+  Terms<T> terms_;
 };
 
 }  // namespace glad_ops::cpu

@@ -2,6 +2,7 @@
 // lives in a per-thread buffer only, and the backward pass reads the packed 2-bit sign/clamp mask.
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 #include <vector>
 
@@ -37,21 +38,39 @@ struct FlreluShape {
   int64_t mask_w() const { return (tw + 3) / 4; }
 };
 
-// lrelu(t) * gain, clamped; writes the 2-bit codes of one row (0: t <= 0, 1: t > 0, 2: clamped).
+// lrelu(t) * gain clamped to [-clamp, clamp] (clamp = inf: none), in place; writes the row's 2-bit codes
+// (0: t <= 0, 1: t > 0, 2: clamped). Branch-free so that it vectorises; `codes` is one byte per element.
 template <typename T>
-void activate_row(T* t, uint8_t* mask, int64_t n, T gain, T slope, T clamp, bool clamped) {
-  std::fill(mask, mask + (n + 3) / 4, uint8_t(0));
+void activate_row(T* __restrict t, uint8_t* __restrict codes, uint8_t* __restrict mask, int64_t n, T gain, T slope,
+                  T clamp) {
   for (int64_t i = 0; i < n; ++i) {
     const T v = t[i];
-    T a = (v > T(0) ? v : v * slope) * gain;
-    uint8_t code = v > T(0) ? 1 : 0;
-    if (clamped && std::abs(a) > clamp) {
-      a = a > T(0) ? clamp : -clamp;
-      code = 2;
-    }
-    t[i] = a;
-    mask[i >> 2] |= uint8_t(code << (2 * (i & 3)));
+    const T a = (v > T(0) ? v : v * slope) * gain;
+    const T c = std::min(std::max(a, -clamp), clamp);
+    codes[i] = a != c ? uint8_t(2) : uint8_t(v > T(0));
+    t[i] = c;
   }
+  const int64_t full = n / 4;
+  for (int64_t g = 0; g < full; ++g) {
+    const uint8_t* c = codes + 4 * g;
+    mask[g] = uint8_t(c[0] | (c[1] << 2) | (c[2] << 4) | (c[3] << 6));
+  }
+  if (full * 4 < n) {
+    uint8_t last = 0;
+    for (int64_t i = full * 4; i < n; ++i) last |= uint8_t(codes[i] << (2 * (i - full * 4)));
+    mask[full] = last;
+  }
+}
+
+// row[i] *= derivative of element i given the row's packed mask (factors: see filtered_lrelu_grad_cpu).
+template <typename T>
+void apply_mask_row(T* __restrict row, const uint8_t* __restrict mask, int64_t n, const T* __restrict factors) {
+  const int64_t full = n / 4;
+  for (int64_t g = 0; g < full; ++g) {
+    const T* f = factors + 4 * mask[g];
+    for (int k = 0; k < 4; ++k) row[4 * g + k] *= f[k];
+  }
+  for (int64_t i = 4 * full; i < n; ++i) row[i] *= factors[4 * mask[full] + (i - 4 * full)];
 }
 
 std::tuple<Tensor, Tensor> filtered_lrelu_cpu(Tensor x, Tensor fu, Tensor fd, std::optional<Tensor> b, int64_t up,
@@ -87,12 +106,14 @@ std::tuple<Tensor, Tensor> filtered_lrelu_cpu(Tensor x, Tensor fu, Tensor fd, st
     torch::stable::parallel_for(0, planes, 1, [&](int64_t lo, int64_t hi) {
       cpu::PlaneResampler<T> upsampler(fu_taps, s.up_geom), downsampler(fd_taps, s.down_geom);
       std::vector<T> t(s.th * s.tw), out_buf(std::is_same_v<I, T> ? 0 : out_plane);
+      std::vector<uint8_t> codes(s.tw);
+      const T clamp_t = clamp >= 0 ? T(clamp) : std::numeric_limits<T>::infinity();
       for (int64_t p = lo; p < hi; ++p) {
         const T bv = bias ? T(bias[p % channels]) : T(0);
         upsampler.run(src + p * in_plane, t.data(), [bv](I v) { return T(v) + bv; });
         uint8_t* m = mask_ptr + p * s.th * mw;
         for (int64_t r = 0; r < s.th; ++r) {
-          activate_row<T>(t.data() + r * s.tw, m + r * mw, s.tw, T(gain), T(slope), T(clamp), clamp >= 0);
+          activate_row<T>(t.data() + r * s.tw, codes.data(), m + r * mw, s.tw, T(gain), T(slope), clamp_t);
         }
         T* out = std::is_same_v<I, T> ? reinterpret_cast<T*>(dst + p * out_plane) : out_buf.data();
         downsampler.run(t.data(), out, [](T v) { return v; });
@@ -133,7 +154,14 @@ Tensor filtered_lrelu_grad_cpu(Tensor dy, Tensor mask, Tensor fu, Tensor fd, int
     using T = opmath_t<I>;
     const Filter<T> fd_taps = make_filter<T>(fd, 1.0, !flip_filter, "filtered_lrelu_grad");
     const Filter<T> fu_taps = make_filter<T>(fu, double(up * up), !flip_filter, "filtered_lrelu_grad");
-    const T slopes[4] = {T(gain) * T(slope), T(gain), T(0), T(0)};
+    // factors[m][k]: derivative of element k of a group of 4 whose mask byte is m (codes 0: gain * slope,
+    // 1: gain, 2: 0), so the mask is applied with one table row per 4 elements.
+    std::vector<T> factors(256 * 4);
+    const T by_code[4] = {T(gain) * T(slope), T(gain), T(0), T(0)};
+    for (int m = 0; m < 256; ++m) {
+      for (int k = 0; k < 4; ++k) factors[m * 4 + k] = by_code[(m >> (2 * k)) & 3];
+    }
+    const T* table = factors.data();
     const I* src = dy.const_data_ptr<I>();
     const uint8_t* mask_ptr = mask.const_data_ptr<uint8_t>();
     I* dst = dx.mutable_data_ptr<I>();
@@ -144,11 +172,7 @@ Tensor filtered_lrelu_grad_cpu(Tensor dy, Tensor mask, Tensor fu, Tensor fd, int
       for (int64_t p = lo; p < hi; ++p) {
         through_fd.run(src + p * in_plane, dt.data(), [](I v) { return T(v); });
         const uint8_t* m = mask_ptr + p * s.th * mw;
-        for (int64_t r = 0; r < s.th; ++r) {
-          T* row = dt.data() + r * s.tw;
-          const uint8_t* mrow = m + r * mw;
-          for (int64_t i = 0; i < s.tw; ++i) row[i] *= slopes[(mrow[i >> 2] >> (2 * (i & 3))) & 3];
-        }
+        for (int64_t r = 0; r < s.th; ++r) apply_mask_row(dt.data() + r * s.tw, m + r * mw, s.tw, table);
         T* out = std::is_same_v<I, T> ? reinterpret_cast<T*>(dst + p * out_plane) : out_buf.data();
         through_fu.run(dt.data(), out, [](T v) { return v; });
         if constexpr (!std::is_same_v<I, T>) {

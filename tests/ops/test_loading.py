@@ -14,7 +14,8 @@ import torch
 from glad_ops import _load
 
 
-def test_broken_library_reports_reason_without_raising(tmp_path):
+def test_broken_library_reports_reason_without_raising(tmp_path, monkeypatch):
+    monkeypatch.setattr(_load, "_schemas_registered", lambda: False)  # let it try even though ours is loaded
     (tmp_path / _load.CPU_LIBRARY).write_bytes(b"not an ELF file")
     result = _load.load_libraries(tmp_path)
     assert not result.cpu and not result.cuda
@@ -46,6 +47,12 @@ def test_ops_fall_back_to_ref_when_native_failed(monkeypatch):
     )
     with pytest.raises(RuntimeError, match="simulated: libglad_ops_cpu.so is corrupt"):
         glad_ops.filtered_lrelu(x, impl="native")
+
+
+def test_second_copy_is_refused_not_loaded(tmp_path, native_cpu):
+    shutil.copy(_load.find_library(_load.CPU_LIBRARY), tmp_path / _load.CPU_LIBRARY)
+    result = _load.load_libraries(tmp_path)
+    assert not result.cpu and "already registered the glad_ops ops" in result.cpu.reason
 
 
 def test_native_available_other_devices():

@@ -37,12 +37,26 @@ class LoadResult:
     cuda: NativeStatus
 
 
+def _schemas_registered() -> bool:
+    """Whether some library already defined the glad_ops schemas in this process."""
+    try:
+        torch._C._dispatch_find_schema_or_throw("glad_ops::bias_act", "")
+    except RuntimeError:
+        return False
+    return True
+
+
 def _load_one(path: Path) -> NativeStatus:
     if not path.is_file():
         return NativeStatus(
             False,
             f"{path.name} not found in {path.parent} (glad-ops was installed without "
             "compiled kernels; reinstall with a C++ compiler to build them)",
+        )
+    if path.name == CPU_LIBRARY and _schemas_registered():
+        # A second copy would define the glad_ops namespace twice, which kills the process.
+        return NativeStatus(
+            False, f"not loading {path}: another {CPU_LIBRARY} already registered the glad_ops ops"
         )
     try:
         torch.ops.load_library(str(path))
