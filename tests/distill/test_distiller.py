@@ -59,10 +59,10 @@ def test_outputs_round_trip_into_glad_eval(make_config, mnist, tmp_path):
         distilled.images,
         distilled.labels,
         mnist,
-        EvalConfig(models=("convnet",), num_seeds=1, epochs=2),
+        EvalConfig(models=("mlp",), num_seeds=1, epochs=2),
         progress=False,
     )
-    assert 0.0 <= report.per_model["convnet"].mean <= 100.0
+    assert 0.0 <= report.per_model["mlp"].mean <= 100.0
 
 
 @pytest.mark.parametrize("method", ["dm", "dc"])
@@ -114,3 +114,14 @@ def test_existing_run_and_changed_resume_config_are_refused(make_config, mnist, 
         Distiller(changed, tmp_path / "run", dataset=mnist, progress=False, resume=True)
     with pytest.raises(ValueError, match="no checkpoint.pt|missing"):
         Distiller(config, tmp_path / "empty", dataset=mnist, progress=False, resume=True)
+
+
+def test_periodic_evaluation_is_recorded(make_config, mnist, tmp_path):
+    config = make_config(
+        iterations=2, eval_every=1, generator={"name": "pixel", "layer": None},
+        eval={"models": ["mlp"], "num_seeds": 1, "epochs": 1},
+    )  # fmt: skip
+    Distiller(config, tmp_path / "run", dataset=mnist, progress=False).run()
+    metrics = json.loads((tmp_path / "run" / "manifest.json").read_text())["metrics"]
+    assert [m["iteration"] for m in metrics] == [1, 2]
+    assert set(metrics[0]["per_model"]) == {"mlp"}

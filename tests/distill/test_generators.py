@@ -167,3 +167,16 @@ def test_pixel_space_works_without_glad_generators(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("OK")
     assert not (tmp_path / "run2").exists()
+
+
+def test_imagenet_subsets_map_to_imagenet_classes(mnist, tmp_path):
+    """A 1000-class generator on an ImageNet subset uses the subset's ImageNet-1k indices as classes."""
+    import dataclasses
+
+    from glad_eval.data.imagenet import manifest
+
+    imagewoof = dataclasses.replace(mnist, name="imagewoof")  # only the name and class count matter here
+    glad_generators.save(small_generator(num_classes=1000), tmp_path / "g1000")
+    generator = build_generator(context(imagewoof, name=str(tmp_path / "g1000"), layer=4))
+    assert generator.class_map == manifest()["subsets"]["imagewoof"]["indices"]
+    assert generator.class_map[:3] == [193, 182, 258]
