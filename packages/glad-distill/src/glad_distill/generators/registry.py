@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from ..registry import Registry
 from .pixel import build_pixel_generator
 from .protocol import Generator, GeneratorContext
 from .stylegan import StyleGANLatents
@@ -27,24 +28,17 @@ from .stylegan import StyleGANLatents
 ENTRY_POINT_GROUP = "glad.generators"
 GeneratorFactory = Callable[[GeneratorContext], Generator]
 
-_REGISTRY: dict[str, GeneratorFactory] = {}
+_REGISTRY: Registry[GeneratorFactory] = Registry("generator")
 
 
 def register_generator(name: str) -> Callable[[GeneratorFactory], GeneratorFactory]:
-    """Decorator: `@register_generator("my-decoder") def build(context) -> Generator`."""
-
-    def decorator(factory: GeneratorFactory) -> GeneratorFactory:
-        if name in _REGISTRY:
-            raise ValueError(f"a generator named {name!r} is already registered")
-        _REGISTRY[name] = factory
-        return factory
-
-    return decorator
+    """Decorator: `@register_generator("my-decoder") def build(context: GeneratorContext) -> Generator`."""
+    return _REGISTRY.register(name)
 
 
 def available_generators() -> list[str]:
     """Names `--generator` accepts besides file paths."""
-    names = set(_REGISTRY) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    names = set(_REGISTRY.names()) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
     if stylegan_available():
         import glad_generators
 

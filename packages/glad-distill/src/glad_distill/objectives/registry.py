@@ -8,29 +8,24 @@ import torch
 from glad_eval.augment import DSA
 
 from ..networks import random_network
+from ..registry import Registry
 from .base import Objective, ObjectiveContext, RealData
 from .dc import GradientMatching
 from .dm import DistributionMatching
 from .mtt import TrajectoryMatching
+from .per_class import PerClassMatching
 
 ObjectiveFactory = Callable[[ObjectiveContext], Objective]
-_REGISTRY: dict[str, ObjectiveFactory] = {}
+_REGISTRY: Registry[ObjectiveFactory] = Registry("objective")
 
 
 def register_objective(name: str) -> Callable[[ObjectiveFactory], ObjectiveFactory]:
     """Decorator: `@register_objective("mine") def build(context: ObjectiveContext) -> Objective`."""
-
-    def decorator(factory: ObjectiveFactory) -> ObjectiveFactory:
-        if name in _REGISTRY:
-            raise ValueError(f"an objective named {name!r} is already registered")
-        _REGISTRY[name] = factory
-        return factory
-
-    return decorator
+    return _REGISTRY.register(name)
 
 
 def available_objectives() -> list[str]:
-    return sorted(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def build_objective(context: ObjectiveContext) -> Objective:
@@ -56,24 +51,20 @@ def _network_factory(context: ObjectiveContext) -> Callable[[torch.Generator], t
     return make_network
 
 
-@register_objective("dc")
-def _dc(context: ObjectiveContext) -> Objective:
-    return GradientMatching(
-        _network_factory(context),
-        RealData(context.dataset, context.device),
-        DSA(context.config.dsa_strategy, mode="S"),
-        context.config.batch_real,
-    )
+def _per_class(objective_class: type[PerClassMatching]) -> ObjectiveFactory:
+    def build(context: ObjectiveContext) -> Objective:
+        return objective_class(
+            _network_factory(context),
+            RealData(context.dataset, context.device),
+            DSA(context.config.dsa_strategy, mode="S"),
+            context.config.batch_real,
+        )
+
+    return build
 
 
-@register_objective("dm")
-def _dm(context: ObjectiveContext) -> Objective:
-    return DistributionMatching(
-        _network_factory(context),
-        RealData(context.dataset, context.device),
-        DSA(context.config.dsa_strategy, mode="S"),
-        context.config.batch_real,
-    )
+register_objective("dc")(_per_class(GradientMatching))
+register_objective("dm")(_per_class(DistributionMatching))
 
 
 @register_objective("mtt")
