@@ -157,13 +157,15 @@ class Distiller:
             else list(range(self.dataset.num_classes))
         )
         rows = torch.isin(self.labels, torch.tensor(classes)).nonzero().flatten()
-        latents = [t.detach()[rows.to(t.device)] for t in self.latents]
+        every_row = len(rows) == len(self.labels)
+        latents = [t.detach() if every_row else t.detach()[rows.to(t.device)] for t in self.latents]
         chunk = self.config.generator.chunk_size
         raw_grad, loss = self._image_gradient(latents, self.labels[rows], classes, seeds)
-        grads_of_rows = latent_backprop(self.generator.render, latents, raw_grad, chunk)
-        grads = [torch.zeros_like(t) for t in self.latents]
-        for grad, grad_of_rows in zip(grads, grads_of_rows, strict=True):
-            grad[rows.to(grad.device)] = grad_of_rows
+        grads = list(latent_backprop(self.generator.render, latents, raw_grad, chunk))
+        if not every_row:  # this rank's rows; the other ranks fill theirs in the sum below
+            grads_of_rows, grads = grads, [torch.zeros_like(t) for t in self.latents]
+            for grad, grad_of_rows in zip(grads, grads_of_rows, strict=True):
+                grad[rows.to(grad.device)] = grad_of_rows
         self.group.sum_([*grads, loss])
         self._check_finite(loss, grads)
         for latent, grad in zip(self.latents, grads, strict=True):
