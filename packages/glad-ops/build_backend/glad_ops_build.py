@@ -88,6 +88,8 @@ def _pure_settings(config_settings: dict | None) -> dict:
 
 
 def _build(hook, wheel_directory, config_settings, metadata_directory) -> str:
+    # Ninja would run cores + 2 jobs; use one per core this process may run on.
+    os.environ.setdefault("CMAKE_BUILD_PARALLEL_LEVEL", str(len(os.sched_getaffinity(0))))
     if _native_disabled():
         _log(f"GLAD_OPS_NATIVE=OFF: building glad-ops {write_version(False)} without compiled kernels")
         return hook(wheel_directory, _pure_settings(config_settings), metadata_directory)

@@ -6,6 +6,7 @@ reference path. `native_available(device)` reports the outcome per device.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,12 +47,21 @@ def _schemas_registered() -> bool:
     return True
 
 
+def installed_version() -> str:
+    """The installed distribution's version, e.g. '0.1.0+cu130' (+cpu: no CUDA kernels, +ref: no kernels)."""
+    try:
+        return importlib.metadata.version("glad-ops")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def _load_one(path: Path) -> NativeStatus:
     if not path.is_file():
         return NativeStatus(
             False,
-            f"{path.name} not found in {path.parent} (glad-ops was installed without "
-            "compiled kernels; reinstall with a C++ compiler to build them)",
+            f"{path.name} not found in {path.parent}: glad-ops {installed_version()} was installed without "
+            "these compiled kernels (+ref: the build fell back to pure Python or GLAD_OPS_NATIVE=OFF; +cpu: "
+            "no CUDA); reinstall with a C++ compiler (and nvcc) to build them",
         )
     if path.name == CPU_LIBRARY and _schemas_registered():
         # A second copy would define the glad_ops namespace twice, which kills the process.
