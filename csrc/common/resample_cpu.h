@@ -57,41 +57,10 @@ struct Axis {
   }
 };
 
-// dst[j .. j + B) (+)= sum_t w[t] * src[t][j ..]: the B outputs stay in registers while every term is added.
-template <int64_t B, typename T>
-inline void weighted_block(const T* const* __restrict src, const T* __restrict w, int64_t terms, T* __restrict dst,
-                           int64_t j, bool accumulate) {
-  T acc[B];
-  for (int64_t i = 0; i < B; ++i) acc[i] = accumulate ? dst[j + i] : T(0);
-  for (int64_t t = 0; t < terms; ++t) {
-    const T a = w[t];
-    const T* __restrict s = src[t] + j;
-    for (int64_t i = 0; i < B; ++i) acc[i] += a * s[i];
-  }
-  for (int64_t i = 0; i < B; ++i) dst[j + i] = acc[i];
-}
-
-// dst[j] (+)= sum_t w[t] * src[t][j] for 0 <= j < n; each output is stored once however many terms there are.
-template <typename T>
-inline void weighted_sum(const T* const* __restrict src, const T* __restrict w, int64_t terms, T* __restrict dst,
-                         int64_t n, bool accumulate) {
-  constexpr int64_t B = 64 / sizeof(T);  // a cache line of outputs per block, then half and quarter blocks
-  int64_t j = 0;
-  for (; j + B <= n; j += B) weighted_block<B>(src, w, terms, dst, j, accumulate);
-  if (j + B / 2 <= n) {
-    weighted_block<B / 2>(src, w, terms, dst, j, accumulate);
-    j += B / 2;
-  }
-  if (j + B / 4 <= n) {
-    weighted_block<B / 4>(src, w, terms, dst, j, accumulate);
-    j += B / 4;
-  }
-  for (; j < n; ++j) {
-    T acc = accumulate ? dst[j] : T(0);
-    for (int64_t t = 0; t < terms; ++t) acc += w[t] * src[t][j];
-    dst[j] = acc;
-  }
-}
+// dst[j] = sum_t w[t] * src[t][j] for 0 <= j < n (defined in weighted_sum_cpu.cpp, where it is compiled for
+// AVX2+FMA as well as the baseline ISA and picked at load time).
+void weighted_sum(const float* const* src, const float* w, int64_t terms, float* dst, int64_t n);
+void weighted_sum(const double* const* src, const double* w, int64_t terms, double* dst, int64_t n);
 
 // Weighted source lines collected for one weighted_sum.
 template <typename T>
@@ -167,10 +136,10 @@ class LineFilter {
   void emit(int64_t r, const Terms<T>& terms, T* __restrict out) {
     const int64_t n = phases_[r].count;
     if (P_ == 1) {
-      weighted_sum(terms.src.data(), terms.w.data(), terms.size(), out, n, false);
+      weighted_sum(terms.src.data(), terms.w.data(), terms.size(), out, n);
       return;
     }
-    weighted_sum(terms.src.data(), terms.w.data(), terms.size(), acc_.data(), n, false);
+    weighted_sum(terms.src.data(), terms.w.data(), terms.size(), acc_.data(), n);
     for (int64_t j = 0; j < n; ++j) out[r + j * P_] = acc_[j];
   }
 
@@ -207,7 +176,7 @@ void filter_columns(const Axis& ax, const T* taps, int64_t width, RowPtr rows, T
     if (ax.taps_for(o, k0, k1, i0)) {
       for (int64_t k = k0, i = i0; k < k1; k += ax.up, ++i) terms.add(taps[k], rows(i));
     }
-    weighted_sum(terms.src.data(), terms.w.data(), terms.size(), dst, width, false);
+    weighted_sum(terms.src.data(), terms.w.data(), terms.size(), dst, width);
   }
 }
 
