@@ -2,7 +2,7 @@
 
 Shapes are StyleGAN-XL ImageNet-128 synthesis layers (spec §2.9); on CPU the batch and channel counts are
 scaled down with --batch / --channels. Prints a table with native/ref ratios and writes JSON to
-benchmarks/results/ops_<device>_<date>.json (machine, torch version, date, settings, every timing).
+benchmarks/results/ops_<device>_<date>[_<tag>].json (machine, torch version, date, settings, every timing).
 
     python benchmarks/ops/bench_ops.py                          # CPU, 2 threads, float32
     python benchmarks/ops/bench_ops.py --device cuda --dtype float16 --batch 8 --channels 1024
@@ -288,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--min-time", type=float, default=1.0, help="seconds per measurement (at least)")
     p.add_argument("--min-reps", type=int, default=5)
     p.add_argument("--out", type=Path, default=RESULTS_DIR, help="directory for the JSON report")
+    p.add_argument("--tag", default="", help="suffix of the JSON file name (ops_<device>_<date>_<tag>.json)")
     args = p.parse_args(argv)
     on_cuda = args.device.startswith("cuda")
     args.batch = args.batch or (4 if on_cuda else 2)
@@ -297,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(report))
     args.out.mkdir(parents=True, exist_ok=True)
     device_tag = "cuda" if on_cuda else "cpu"
-    path = args.out / f"ops_{device_tag}_{args.dtype}_{datetime.date.today().isoformat()}.json"
+    suffix = f"_{args.tag}" if args.tag else ""
+    path = args.out / f"ops_{device_tag}_{datetime.date.today().isoformat()}{suffix}.json"
     path.write_text(json.dumps(report, indent=2))
     print(f"wrote {path}")
     return 0

@@ -198,7 +198,12 @@ class PlaneResampler {
     STD_TORCH_CHECK(ax_x_.out_len > 0 && ax_y_.out_len > 0, "upfirdn2d: the filter is larger than the padded input");
     ax_y_.input_range(row_lo_, row_hi_);
     const int64_t rows = std::max<int64_t>(0, row_hi_ - row_lo_);
-    if (f.separable) {
+    // Downsampling in height: filter columns first, so that fewer rows go through the per-row width pass.
+    columns_first_ = f.separable && ax_y_.out_len < rows;
+    if (columns_first_) {
+      prep_.resize(line_.prepared_len());
+      tmp_.resize(rows * ax_x_.in_len + ax_y_.out_len * ax_x_.in_len);
+    } else if (f.separable) {
       prep_.resize(line_.prepared_len());
       tmp_.resize(rows * ax_x_.out_len);
     } else {
@@ -213,6 +218,23 @@ class PlaneResampler {
   template <typename I, typename Load>
   void run(const I* in, T* out, Load load) {
     const int64_t in_w = ax_x_.in_len, out_w = ax_x_.out_len, plen = line_.prepared_len();
+    if (columns_first_) {
+      // rows [row_lo, row_hi) converted to T, then filtered along the height into [out_h][in_w], then rows.
+      T* rows = tmp_.data();
+      T* cols = rows + (row_hi_ - row_lo_) * in_w;
+      for (int64_t i = row_lo_; i < row_hi_; ++i) {
+        const I* src = in + i * in_w;
+        T* dst = rows + (i - row_lo_) * in_w;
+        for (int64_t j = 0; j < in_w; ++j) dst[j] = load(src[j]);
+      }
+      const int64_t lo = row_lo_;
+      filter_columns(ax_y_, f_.taps.data(), in_w, [&](int64_t i) { return rows + (i - lo) * in_w; }, cols, terms_);
+      for (int64_t o = 0; o < ax_y_.out_len; ++o) {
+        line_.prepare(cols + o * in_w, prep_.data(), [](T v) { return v; });
+        line_.filter(prep_.data(), f_.taps.data(), out + o * out_w, terms_);
+      }
+      return;
+    }
     if (f_.separable) {
       for (int64_t i = row_lo_; i < row_hi_; ++i) {
         line_.prepare(in + i * in_w, prep_.data(), load);
@@ -245,6 +267,7 @@ class PlaneResampler {
   Axis ax_x_, ax_y_;
   LineFilter<T> line_;
   int64_t row_lo_ = 0, row_hi_ = 0;
+  bool columns_first_ = false;
   std::vector<T> prep_, tmp_;
   Terms<T> terms_;
 };
