@@ -21,6 +21,7 @@ constexpr int64_t kGrain = 1 << 15;  // elements per task
 // Calls body(begin, end, channel) over contiguous runs of x that share one bias channel, in parallel.
 template <typename Body>
 void for_each_run(const BiasLayout& l, Body body) {
+  if (l.outer == 0 || l.channels == 0 || l.inner == 0) return;  // empty x
   if (l.channels == 1 || l.inner >= 1024) {
     // Long runs: split every run into chunks; one task range covers [run * inner + begin, ...).
     const int64_t runs = l.outer * l.channels;

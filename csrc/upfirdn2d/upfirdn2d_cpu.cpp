@@ -23,8 +23,9 @@ Tensor upfirdn2d_cpu(Tensor x, Tensor f, int64_t upx, int64_t upy, int64_t downx
     using I = decltype(tag);
     using T = opmath_t<I>;
     const Filter<T> filter = make_filter<T>(f, gain, flip_filter, "upfirdn2d");
-    const cpu::PlaneResampler<T> probe(filter, geom);
-    const int64_t out_h = probe.out_h(), out_w = probe.out_w();
+    const int64_t out_h = cpu::Axis(geom.in_h, upy, downy, pady0, pady1, filter.h).out_len;
+    const int64_t out_w = cpu::Axis(geom.in_w, upx, downx, padx0, padx1, filter.w).out_len;
+    STD_TORCH_CHECK(out_h > 0 && out_w > 0, "upfirdn2d: the filter is larger than the upsampled, padded input");
     y = empty_like_sized(x, {x.size(0), x.size(1), out_h, out_w});
     const I* src = x.const_data_ptr<I>();
     I* dst = y.mutable_data_ptr<I>();

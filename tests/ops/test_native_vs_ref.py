@@ -103,3 +103,18 @@ def test_second_order_bias_act_native_equals_ref(native_cpu):
         for a, e in zip(*results, strict=True):
             if e is not None:
                 assert_close(a, e, 1e-11, f"bias_act second order case {i} act={kwargs['act']}")
+
+
+@pytest.mark.parametrize("impl", ["ref", "native"])
+def test_empty_inputs(native_cpu, impl):
+    """Zero-sized batches, channels and axes give empty outputs (and gradients) of the right shape."""
+    f = torch.ones(4) / 4
+    x = torch.zeros(2, 3, 0, requires_grad=True)
+    y = glad_ops.bias_act(x, torch.zeros(3), act="tanh", impl=impl)
+    assert y.shape == (2, 3, 0)
+    y.sum().backward()
+    assert x.grad.shape == x.shape
+    assert glad_ops.bias_act(torch.zeros(0), act="relu", impl=impl).shape == (0,)
+    assert glad_ops.upfirdn2d(torch.zeros(0, 3, 5, 5), f, up=2, padding=2, impl=impl).shape == (0, 3, 11, 11)
+    y = glad_ops.filtered_lrelu(torch.zeros(2, 0, 5, 5), f, f, up=2, padding=3, impl=impl)
+    assert y.shape == (2, 0, 10, 10)
