@@ -235,7 +235,10 @@ def machine_description(device: torch.device) -> str:
                 break
     except OSError:
         pass
-    desc = f"{cpu}, {torch.get_num_threads()} torch threads, {platform.system()} {platform.release()}"
+    desc = (
+        f"{cpu} ({os.cpu_count()} cores), {torch.get_num_threads()} torch threads, "
+        f"{platform.system()} {platform.release()}"
+    )
     if device.type == "cuda":
         desc = f"{torch.cuda.get_device_name(device)} (CUDA {torch.version.cuda}); host {desc}"
     return desc
