@@ -64,7 +64,7 @@ void grad_run(const I* __restrict g, const I* __restrict x, I* __restrict out, i
     const T v = T(x[i]) + bias;
     const T d = Order == 1 ? Act<A, T>::d1(v, alpha) : Act<A, T>::d2(v, alpha);
     const T r = T(g[i]) * gain * d;  // unconditional load: a conditional one would block vectorisation
-    out[i] = I(std::abs(Act<A, T>::f(v, alpha) * gain) <= lim ? r : T(0));
+    out[i] = I(std::abs(Act<A, T>::f(v, alpha) * gain) < lim ? r : T(0));  // torch.clamp blocks at the boundary
   }
 }
 

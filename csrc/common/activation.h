@@ -1,6 +1,6 @@
 // The bias_act activations, their first and second derivatives (spec §1.1), as compile-time functors.
 // Codes follow the op schema: 0 linear, 1 relu, 2 lrelu, 3 tanh, 4 sigmoid, 5 elu, 6 selu, 7 softplus, 8 swish.
-// At kinks the derivatives follow torch's autograd (relu'(0) = 0, lrelu'(0) = alpha, elu'(0) = 1).
+// At kinks the derivatives follow torch's autograd (relu'(0) = 0, lrelu'(0) = alpha, elu'(0) = 1, elu''(0) = 0).
 #pragma once
 
 #include <cmath>
@@ -85,7 +85,7 @@ template <typename T>
 struct Act<kElu, T> {
   GLAD_HD static T f(T v, T) { return v > T(0) ? v : std::expm1(v); }
   GLAD_HD static T d1(T v, T) { return v > T(0) ? T(1) : std::exp(v); }
-  GLAD_HD static T d2(T v, T) { return v > T(0) ? T(0) : std::exp(v); }
+  GLAD_HD static T d2(T v, T) { return v >= T(0) ? T(0) : std::exp(v); }
 };
 template <typename T>
 struct Act<kSelu, T> {
@@ -93,7 +93,7 @@ struct Act<kSelu, T> {
     return v > T(0) ? T(kSeluScale) * v : T(kSeluScale) * T(kSeluAlpha) * std::expm1(v);
   }
   GLAD_HD static T d1(T v, T) { return v > T(0) ? T(kSeluScale) : T(kSeluScale) * T(kSeluAlpha) * std::exp(v); }
-  GLAD_HD static T d2(T v, T) { return v > T(0) ? T(0) : T(kSeluScale) * T(kSeluAlpha) * std::exp(v); }
+  GLAD_HD static T d2(T v, T) { return v >= T(0) ? T(0) : T(kSeluScale) * T(kSeluAlpha) * std::exp(v); }
 };
 template <typename T>
 struct Act<kSoftplus, T> {

@@ -39,7 +39,7 @@ struct FlreluShape {
 };
 
 // lrelu(t) * gain clamped to [-clamp, clamp] (clamp = inf: none), in place; writes the row's 2-bit codes
-// (0: t <= 0, 1: t > 0, 2: clamped). Branch-free so that it vectorises; `codes` is one byte per element.
+// (0: t <= 0, 1: t > 0, 2: |value| >= clamp). Branch-free so that it vectorises; `codes` is one byte per element.
 template <typename T>
 void activate_row(T* __restrict t, uint8_t* __restrict codes, uint8_t* __restrict mask, int64_t n, T gain, T slope,
                   T clamp) {
@@ -47,7 +47,7 @@ void activate_row(T* __restrict t, uint8_t* __restrict codes, uint8_t* __restric
     const T v = t[i];
     const T a = (v > T(0) ? v : v * slope) * gain;
     const T c = std::min(std::max(a, -clamp), clamp);
-    codes[i] = a != c ? uint8_t(2) : uint8_t(v > T(0));
+    codes[i] = std::abs(a) >= clamp ? uint8_t(2) : uint8_t(v > T(0));  // torch.clamp blocks at the boundary
     t[i] = c;
   }
   const int64_t full = n / 4;

@@ -94,7 +94,7 @@ struct Activated {
 GLAD_HOSTDEV GLAD_FORCEINLINE Activated lrelu_with_code(const FilteredLreluGeometry& g, float t) {
   float v = (t > 0.f ? t : t * g.slope) * g.gain;
   uint8_t code = t > 0.f ? 1 : 0;
-  if (g.clamp >= 0.f && fabsf(v) > g.clamp) {
+  if (g.clamp >= 0.f && fabsf(v) >= g.clamp) {  // at the boundary too: torch.clamp blocks the gradient there
     v = v > 0.f ? g.clamp : -g.clamp;
     code = 2;
   }

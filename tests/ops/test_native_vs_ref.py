@@ -118,3 +118,31 @@ def test_empty_inputs(native_cpu, impl):
     assert glad_ops.upfirdn2d(torch.zeros(0, 3, 5, 5), f, up=2, padding=2, impl=impl).shape == (0, 3, 11, 11)
     y = glad_ops.filtered_lrelu(torch.zeros(2, 0, 5, 5), f, f, up=2, padding=3, impl=impl)
     assert y.shape == (2, 0, 10, 10)
+
+
+def test_gradients_at_clamp_boundary_and_kinks_follow_torch(native_cpu):
+    """Measure-zero points follow the reference (torch autograd): the gradient is blocked at exactly |y| = clamp,
+    and elu''(0) = selu''(0) = 0."""
+    impl = "native"
+    x = torch.tensor([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0], dtype=torch.float64)
+    for kwargs in ({"act": "linear", "clamp": 1.0}, {"act": "lrelu", "gain": 1.0, "alpha": 0.5, "clamp": 0.5}):
+        grads = []
+        for which in (impl, "ref"):
+            xx = x.clone().requires_grad_(True)
+            (dx,) = torch.autograd.grad(glad_ops.bias_act(xx, **kwargs, impl=which).sum(), xx)
+            grads.append(dx)
+        assert torch.equal(grads[0], grads[1]), f"bias_act {kwargs}: {grads[0]} vs ref {grads[1]}"
+    for act in ("elu", "selu"):
+        second = []
+        for which in (impl, "ref"):
+            xx = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+            (dx,) = torch.autograd.grad(glad_ops.bias_act(xx, act=act, impl=which).sum(), xx, create_graph=True)
+            second.append(torch.autograd.grad(dx.sum(), xx)[0])
+        assert torch.equal(second[0], second[1]), f"{act}''(0): {second[0]} vs ref {second[1]}"
+    # filtered_lrelu: identity filters, gain 1, slope 1 -> the clamp acts on x itself; |x| == clamp is blocked.
+    grads = []
+    for which in (impl, "ref"):
+        xx = x.view(1, 1, 1, -1).clone().requires_grad_(True)
+        y = glad_ops.filtered_lrelu(xx, gain=1.0, slope=1.0, clamp=1.0, impl=which)
+        grads.append(torch.autograd.grad(y.sum(), xx)[0])
+    assert torch.equal(grads[0], grads[1]), f"filtered_lrelu clamp boundary: {grads[0]} vs ref {grads[1]}"

@@ -33,7 +33,7 @@ def lrelu_codes(
     eps = 1e-5 * max(1.0, float(t.abs().max()))
     ambiguous = t.abs() <= eps
     if clamp >= 0:
-        codes = torch.where(activated.abs() > clamp, CODE_CLAMPED, codes)
+        codes = torch.where(activated.abs() >= clamp, CODE_CLAMPED, codes)
         ambiguous |= (activated.abs() - clamp).abs() <= eps * gain * max(1.0, slope)
     return codes, ambiguous
 
