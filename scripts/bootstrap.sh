@@ -28,7 +28,7 @@ fi
 # Reinstall only when a build input changed (package metadata, C++/CUDA sources, CMake, the build flags).
 stamp_inputs() {
     cd "$ROOT"
-    { find packages -name pyproject.toml; find csrc cmake -type f 2>/dev/null; echo CMakeLists.txt pyproject.toml; } \
+    { find packages -name pyproject.toml; find csrc cmake packages/glad-ops/build_backend -type f -not -name '*.pyc' 2>/dev/null; echo CMakeLists.txt pyproject.toml; } \
         | sort | xargs cat 2>/dev/null | sha256sum | cut -d' ' -f1
     echo "$GLAD_OPS_CUDA $TORCH_CUDA_ARCH_LIST"
 }
@@ -49,4 +49,5 @@ cd "$ROOT"
     -e packages/glad-eval \
     -e "packages/glad-distill[stylegan]"
 echo "$want" > "$STAMP"
+"$PY" -c "import glad_ops as g; print('[bootstrap] glad-ops kernels: cpu:', g.native_available('cpu').reason, '| cuda:', g.native_available('cuda').reason)"
 echo "[bootstrap] done"
