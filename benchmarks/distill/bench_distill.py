@@ -1,21 +1,24 @@
 """Distillation-step benchmark: step time and peak memory for DC, DM and MTT, pixel vs GLaD, at growing IPC,
 and glad_ops.latent_backprop against holding the whole generator graph.
 
-Part 1 (steps): one `Distiller.step()` (render, objective, latent_backprop, SGD) per case, timed after a warm-up.
+Part 1 (steps): one `Distiller.step()` (render, objective, latent_backprop, SGD) per case, timed after a
+warm-up.
 Part 2 (generator part): dL/dlatents for N = 10 * IPC images either with latent_backprop (render without a
 graph, re-render chunk by chunk) or by rendering all N images with one graph and one backward. The table shows
 that the generator's graph memory stays at one chunk with latent_backprop while it grows with N otherwise.
 
-Memory: CUDA = torch.cuda.max_memory_allocated (whole step / whole generator part); CPU = bytes of the tensors
-autograd saves for backward inside the generator (the graph memory), measured with saved_tensors_hooks (the peak
-over chunks for latent_backprop, the whole graph otherwise); the CPU process RSS is not a per-phase measure.
+Memory: CUDA = torch.cuda.max_memory_allocated (whole step / whole generator part); CPU = bytes of the
+tensors autograd saves for backward inside the generator (the graph memory, the latents themselves excluded),
+measured with saved_tensors_hooks (the peak over chunks for latent_backprop, the whole graph otherwise); the
+CPU process RSS is not a per-phase measure.
 
 CPU: mnist5k, a small random StyleGAN-XL (32 px, 1 channel, channel_max 16) split at layer 2, matching
 networks of width 128, 64 real images per class, MTT with 10 student steps. CUDA (when available): the full
 ImageNet-128 StyleGAN-XL configuration (random weights) at GLaD's layers (DC 16, DM 20, MTT 12) on a synthetic
 10-class 128 px dataset, IPC 1/10/50, GLaD's hyper-parameters.
 
-    .venv/bin/python benchmarks/distill/bench_distill.py [--device cpu|cuda] [--ipcs 1,10] [--steps N] [--out DIR]
+    .venv/bin/python benchmarks/distill/bench_distill.py [--device cpu|cuda] [--ipcs 1,10] [--steps N]
+        [--parts steps,generator] [--out DIR]
 """
 
 from __future__ import annotations
@@ -31,12 +34,11 @@ import time
 from pathlib import Path
 
 import torch
-from glad_eval.data import Dataset, ImageSet, load_dataset
-from glad_ops import latent_backprop
-
 from glad_distill import BufferConfig, DistillConfig, Distiller, GeneratorConfig, MTTConfig, NetConfig
 from glad_distill.experts import train_experts
 from glad_distill.generators import GeneratorContext, build_generator
+from glad_eval.data import Dataset, ImageSet, load_dataset
+from glad_ops import latent_backprop
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 GLAD_LAYERS_128 = {"dc": 16, "dm": 20, "mtt": 12}
@@ -86,15 +88,19 @@ def step_config(setting: Setting, method: str, space: str, ipc: int, buffers: Pa
         checkpoint_every=10**6,
         generator=generator,
         net=NetConfig(width=128),
-        mtt=MTTConfig(buffers=str(buffers) if buffers else None, syn_steps=setting.syn_steps, expert_epochs=1,
-                      max_start_epoch=1),  # fmt: skip
+        mtt=MTTConfig(
+            buffers=str(buffers) if buffers else None,
+            syn_steps=setting.syn_steps,
+            expert_epochs=1,
+            max_start_epoch=1,
+        ),  # fmt: skip
     )
 
 
 def make_buffers(setting: Setting, root: Path) -> Path:
     """One short expert (timing only: trajectories of the right shape)."""
-    small = dataclasses.replace(setting.dataset, train=ImageSet(setting.dataset.train.images[:256],
-                                                                 setting.dataset.train.labels[:256]))  # fmt: skip
+    train = setting.dataset.train
+    small = dataclasses.replace(setting.dataset, train=ImageSet(train.images[:256], train.labels[:256]))
     config = BufferConfig(dataset=setting.dataset.name, num_experts=1, epochs=2, device=setting.device,
                           net=NetConfig(width=128))  # fmt: skip
     train_experts(config, root, dataset=small, progress=False)
@@ -133,14 +139,17 @@ def time_steps(setting: Setting, method: str, space: str, ipc: int, steps: int, 
 
 
 class SavedTensorMeter:
-    """Bytes of distinct storages autograd saves for backward while active (the graph's memory)."""
+    """Bytes of distinct storages autograd saves for backward while active (the graph's memory), not counting
+    the storages in `exclude` (the latents themselves, which exist anyway)."""
 
-    def __init__(self):
+    def __init__(self, exclude: set[int]):
+        self.exclude = exclude
         self.storages: dict[int, int] = {}
 
     def pack(self, tensor: torch.Tensor) -> torch.Tensor:
         storage = tensor.untyped_storage()
-        self.storages[storage.data_ptr()] = storage.nbytes()
+        if storage.data_ptr() not in self.exclude:
+            self.storages[storage.data_ptr()] = storage.nbytes()
         return tensor
 
     @property
@@ -148,11 +157,11 @@ class SavedTensorMeter:
         return sum(self.storages.values())
 
 
-def metered(render, peaks: list[int]):
+def metered(render, peaks: list[int], exclude: set[int]):
     """render wrapped so that each call's saved-tensor bytes are appended to `peaks`."""
 
     def wrapped(latents):
-        meter = SavedTensorMeter()
+        meter = SavedTensorMeter(exclude)
         with torch.autograd.graph.saved_tensors_hooks(meter.pack, lambda t: t):
             images = render(latents)
         peaks.append(meter.bytes)
@@ -168,10 +177,11 @@ def generator_part(setting: Setting, ipc: int, layer: int, mode: str) -> dict:
     generator = build_generator(GeneratorContext(setting.dataset, config, device))
     labels = torch.arange(setting.dataset.num_classes).repeat_interleave(ipc)
     latents = generator.init_latents(labels, generator=torch.Generator().manual_seed(0))
-    image_grad = torch.randn(len(labels), setting.dataset.channels, setting.dataset.image_size,
-                             setting.dataset.image_size, generator=torch.Generator().manual_seed(1)).to(device)
+    size, channels = setting.dataset.image_size, setting.dataset.channels
+    image_grad = torch.randn(len(labels), channels, size, size, generator=torch.Generator().manual_seed(1))
+    image_grad = image_grad.to(device)
     peaks: list[int] = []
-    render = metered(generator.render, peaks)
+    render = metered(generator.render, peaks, {t.untyped_storage().data_ptr() for t in latents})
 
     def run() -> None:
         if mode == "latent_backprop":
@@ -179,7 +189,7 @@ def generator_part(setting: Setting, ipc: int, layer: int, mode: str) -> dict:
                 torch.cat([generator.render(tuple(t[i:i + 10] for t in latents))
                            for i in range(0, len(labels), 10)])  # fmt: skip
             latent_backprop(render, latents, image_grad, 10)
-        else:
+        else:  # detach() keeps the storage, so the leaves are excluded from the meter too
             leaves = tuple(t.detach().requires_grad_(True) for t in latents)
             torch.autograd.grad(render(leaves), leaves, image_grad)
 
@@ -201,18 +211,24 @@ def print_tables(results: list[dict]) -> None:
     for r in steps:
         pixel = next((p for p in steps if p["space"] == "pixel" and p["method"] == r["method"]
                       and p["ipc"] == r["ipc"]), None)  # fmt: skip
-        ratio = f"{r['seconds_per_step'] / pixel['seconds_per_step']:.2f}x" if pixel and r["space"] == "glad" else ""
+        seconds = r["seconds_per_step"]
+        ratio = f"{seconds / pixel['seconds_per_step']:.2f}x" if pixel and r["space"] == "glad" else ""
         mb = "-" if r["cuda_peak_mb"] is None else f"{r['cuda_peak_mb']:.0f}"
-        print(f"{r['method']:<6} {r['space']:<6} {r['ipc']:>4} {r['seconds_per_step']:>9.3f} {mb:>9}  {ratio}")
+        print(f"{r['method']:<6} {r['space']:<6} {r['ipc']:>4} {seconds:>9.3f} {mb:>9}  {ratio}")
     parts = [r for r in results if r["kind"] == "generator"]
-    print(f"\n{'mode':<16} {'ipc':>4} {'images':>6} {'s':>8} {'graph MB':>9} {'cuda MB':>9}  vs latent_backprop")
+    if not parts:
+        return
+    header = f"{'mode':<16} {'ipc':>4} {'images':>6} {'s':>8} {'graph MB':>9} {'cuda MB':>9}"
+    print(f"\n{header}  vs latent_backprop")
     for r in parts:
         base = next(p for p in parts if p["mode"] == "latent_backprop" and p["ipc"] == r["ipc"])
-        ratio = (f"time {r['seconds'] / base['seconds']:.2f}x, graph {r['graph_peak_mb'] / base['graph_peak_mb']:.1f}x"
-                 if r is not base else "")  # fmt: skip
+        time_ratio, graph_ratio = r["seconds"] / base["seconds"], r["graph_peak_mb"] / base["graph_peak_mb"]
+        ratio = f"time {time_ratio:.2f}x, graph {graph_ratio:.1f}x" if r is not base else ""
         mb = "-" if r["cuda_peak_mb"] is None else f"{r['cuda_peak_mb']:.0f}"
-        print(f"{r['mode']:<16} {r['ipc']:>4} {r['images']:>6} {r['seconds']:>8.3f} {r['graph_peak_mb']:>9.1f} "
-              f"{mb:>9}  {ratio}")
+        row = (
+            f"{r['mode']:<16} {r['ipc']:>4} {r['images']:>6} {r['seconds']:>8.3f} {r['graph_peak_mb']:>9.1f}"
+        )
+        print(f"{row} {mb:>9}  {ratio}")
 
 
 def machine(device: str) -> dict:
@@ -232,7 +248,10 @@ def main() -> None:
     parser.add_argument("--ipcs", default=None, help="comma-separated (default: cpu 1,10; cuda 1,10,50)")
     parser.add_argument("--methods", default="dc,dm,mtt")
     parser.add_argument("--steps", type=int, default=2, help="timed steps per case")
-    parser.add_argument("--backprop-ipcs", default=None, help="IPCs of part 2 (default: cpu 1,5,10,20; cuda 1,10,50)")
+    parser.add_argument(
+        "--backprop-ipcs", default=None, help="IPCs of part 2 (default: cpu 1,5,10,20; cuda 1,10,50)"
+    )
+    parser.add_argument("--parts", default="steps,generator", help="steps and/or generator")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     if args.device == "cuda" and not torch.cuda.is_available():
@@ -243,24 +262,27 @@ def main() -> None:
 
         register_dataset(setting.dataset.name)(lambda **kw: setting.dataset)
     ipcs = [int(v) for v in (args.ipcs or ("1,10" if args.device == "cpu" else "1,10,50")).split(",")]
-    backprop_ipcs = [int(v) for v in (args.backprop_ipcs or ("1,5,10,20" if args.device == "cpu" else "1,10,50"))
-                     .split(",")]  # fmt: skip
+    default_backprop = "1,5,10,20" if args.device == "cpu" else "1,10,50"
+    backprop_ipcs = [int(v) for v in (args.backprop_ipcs or default_backprop).split(",")]
     results: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
-        buffers = make_buffers(setting, Path(tmp) / "buffers") if "mtt" in args.methods else None
-        for method in args.methods.split(","):
+        run_steps = "steps" in args.parts
+        mtt = run_steps and "mtt" in args.methods
+        buffers = make_buffers(setting, Path(tmp) / "buffers") if mtt else None
+        for method in args.methods.split(",") if run_steps else ():
             for space in ("pixel", "glad"):
                 for ipc in ipcs:
                     results.append(time_steps(setting, method, space, ipc, args.steps, buffers))
                     print(json.dumps(results[-1]), flush=True)
     layer = setting.layers["dm"]
-    for ipc in backprop_ipcs:
+    for ipc in backprop_ipcs if "generator" in args.parts else ():
         for mode in ("latent_backprop", "full_graph"):
             try:
                 results.append(generator_part(setting, ipc, layer, mode))
             except torch.OutOfMemoryError:
-                results.append({"kind": "generator", "mode": mode, "ipc": ipc, "images": 10 * ipc, "layer": layer,
-                                "seconds": float("nan"), "graph_peak_mb": float("nan"), "cuda_peak_mb": "OOM"})  # fmt: skip
+                results.append({"kind": "generator", "mode": mode, "ipc": ipc, "images": 10 * ipc,
+                                "layer": layer, "seconds": float("nan"), "graph_peak_mb": float("nan"),
+                                "cuda_peak_mb": "OOM"})  # fmt: skip
             print(json.dumps(results[-1]), flush=True)
     print_tables(results)
     args.out.mkdir(parents=True, exist_ok=True)

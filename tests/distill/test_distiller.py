@@ -27,7 +27,7 @@ def fixed_seed_loss(distiller: Distiller) -> float:
 @pytest.mark.parametrize("generator", ["pixel", "random-stylegan-xl"])
 def test_loss_decreases_on_mnist(generator, make_config, mnist, tmp_path):
     layer = None if generator == "pixel" else 12
-    config = make_config(iterations=8, batch_real=16, generator={"name": generator, "layer": layer})
+    config = make_config(iterations=5, batch_real=16, generator={"name": generator, "layer": layer})
     distiller = Distiller(config, tmp_path / "run", dataset=mnist, progress=False)
     before = fixed_seed_loss(distiller)
     distiller.run()
@@ -67,7 +67,7 @@ def test_outputs_round_trip_into_glad_eval(make_config, mnist, tmp_path):
 
 @pytest.mark.parametrize("method", ["dm", "dc"])
 def test_resume_equals_uninterrupted_bitwise(method, make_config, mnist, tmp_path):
-    config = make_config(method=method, iterations=3, dsa_strategy="color_crop_cutout_flip_scale_rotate")
+    config = make_config(method=method, iterations=2, dsa_strategy="color_crop_cutout_flip_scale_rotate")
     straight = Distiller(config, tmp_path / "straight", dataset=mnist, progress=False).run()
 
     def interrupt(iteration):

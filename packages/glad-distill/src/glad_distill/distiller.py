@@ -78,9 +78,9 @@ class Distiller:
         self.run_dir = Path(run_dir)
         self.progress = progress
         self.on_iteration = on_iteration
-        checkpoint = self._check_run_dir(resume)
         self.group = join_process_group(config.device)
         self.device = rank_device(config.device, self.group)
+        checkpoint = self._check_run_dir(resume)
         started = time.perf_counter()
         self.dataset = dataset if dataset is not None else load_dataset(config.dataset, root=config.data_root)
         self.generator = build_generator(GeneratorContext(self.dataset, config.generator, self.device))
@@ -121,11 +121,11 @@ class Distiller:
         self.metrics: list[dict[str, Any]] = []
         self.timings = {"setup_s": time.perf_counter() - started, "distill_s": 0.0, "eval_s": 0.0}
         self.status, self.message = "running", ""
+        self.group.barrier()  # every rank has checked the run directory before rank 0 writes into it
         if checkpoint is not None:
             self._restore(checkpoint)
-        elif self.group.is_main:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            self.save_checkpoint()
+        else:
+            self.save_checkpoint()  # iteration 0: the last good checkpoint until the first periodic one
 
     # -- checks ---------------------------------------------------------------------------------------------
     def _check_run_dir(self, resume: bool) -> dict[str, Any] | None:
