@@ -187,3 +187,20 @@ def test_short_real_evaluation_beats_chance(mnist5k):
     for name in ("convnet", "mlp"):
         assert report.per_model[name].mean > 40.0, report.format_table()  # chance is 10 %
     assert report.cross_arch_mean == report.per_model["mlp"].mean
+
+
+def test_dropout_models_train_identically_whatever_the_global_rng():
+    """ViT's dropout draws from the job's generator, so the global RNG state cannot change the result."""
+    dataset = make_dataset(image_size=16)
+    config = EvalConfig(models=("vit_cifar",), num_seeds=1, epochs=3, seed=3)
+    x, y = torch.rand(6, 3, 16, 16, generator=torch.Generator().manual_seed(0)), torch.arange(6) % 3
+    job = Job("vit_cifar", 0)
+    results = []
+    for global_seed in (1, 2):
+        torch.manual_seed(global_seed)
+        model = build_model(job, dataset, config, torch.device("cpu"))
+        ema = train_model(
+            model, x, y, lr=0.01, config=config, generator=torch.Generator().manual_seed(5)
+        )
+        results.append(torch.cat([p.detach().flatten() for p in ema.model.parameters()]))
+    assert torch.equal(results[0], results[1])

@@ -4,7 +4,8 @@
 uses (conv/linear: Kaiming-uniform a=sqrt(5), bias U(+-1/sqrt(fan_in)); norms: weight 1, bias 0), so a model
 built from a seeded generator is identical on every run and every rank, and the global RNG is never touched. A
 module type not known here may provide ``init_parameters(generator)`` for its own (non-recursive) parameters
-and buffers.
+and buffers. Stochastic layers with a ``seed_from(generator)`` method (GeneratorDropout) take their seed from
+the same generator, after every weight.
 """
 
 from __future__ import annotations
@@ -69,4 +70,7 @@ def initialize(model: nn.Module, generator: torch.Generator) -> nn.Module:
                 f"initialize: no initialiser for module {name or '<root>'} of type {type(module).__name__}; "
                 "give it an init_parameters(generator) method or build the model without a generator"
             )
+    for module in model.modules():  # after the weights, so their draws do not depend on stochastic layers
+        if hasattr(module, "seed_from"):
+            module.seed_from(generator)
     return model

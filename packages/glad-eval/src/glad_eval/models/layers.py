@@ -50,6 +50,44 @@ POOLINGS: dict[str, Callable[[], nn.Module] | None] = {
 }
 
 
+class GeneratorDropout(nn.Module):
+    """nn.Dropout whose masks come from the module's own torch.Generator, never from the global RNG.
+
+    Same semantics as nn.Dropout (zero with probability p, scale the rest by 1/(1-p) in training, identity in
+    eval). The seed comes from ``seed_from(generator)`` (called by ``initialize``), so a model built from a
+    seeded generator trains identically on every run and rank; without it the seed is fresh OS entropy.
+    """
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout probability p={p!r} must lie in [0, 1)")
+        self.p = float(p)
+        self.seed = torch.Generator().seed()
+        self._generator: torch.Generator | None = None
+
+    def seed_from(self, generator: torch.Generator) -> None:
+        """Take this module's mask seed from ``generator`` (one draw) and restart its mask stream."""
+        self.seed = int(torch.randint(0, 2**62, (), generator=generator))
+        self._generator = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        if self._generator is None or self._generator.device != x.device:
+            self._generator = torch.Generator(device=x.device).manual_seed(self.seed)
+        keep = torch.empty_like(x).bernoulli_(1.0 - self.p, generator=self._generator)
+        return x * keep / (1.0 - self.p)
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state["_generator"] = None  # copies (EMA, pickles) restart the stream from `seed`
+        return state
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
 def _lookup(table: dict, kind: str, value: str):
     if not isinstance(value, str) or value.lower() not in table:
         raise ValueError(f"{kind}={value!r} is not supported; choose one of {', '.join(table)}")

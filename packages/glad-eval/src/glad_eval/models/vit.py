@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .layers import check_size
+from .layers import GeneratorDropout, check_size
 from .registry import register
 
 
@@ -22,7 +22,7 @@ class Attention(nn.Module):
         super().__init__()
         self.heads = heads
         self.to_qkv = nn.Linear(dim, 3 * heads * dim_head, bias=False)
-        self.to_out = nn.Sequential(nn.Linear(heads * dim_head, dim), nn.Dropout(dropout))
+        self.to_out = nn.Sequential(nn.Linear(heads * dim_head, dim), GeneratorDropout(dropout))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, t, _ = x.shape
@@ -38,9 +38,9 @@ class FeedForward(nn.Sequential):
         super().__init__(
             nn.Linear(dim, hidden),
             nn.GELU(),
-            nn.Dropout(dropout),
+            GeneratorDropout(dropout),
             nn.Linear(hidden, dim),
-            nn.Dropout(dropout),
+            GeneratorDropout(dropout),
         )
 
 
@@ -79,7 +79,7 @@ class ViT(nn.Module):
         self.to_patch_embedding = nn.Linear(in_channels * patch * patch, dim)
         self.pos_embedding = nn.Parameter(torch.randn(1, num_patches + 1, dim))
         self.cls_token = nn.Parameter(torch.randn(1, 1, dim))
-        self.dropout = nn.Dropout(emb_dropout)
+        self.dropout = GeneratorDropout(emb_dropout)
         wrap = (lambda fn: PreNorm(dim, fn)) if layer_norm else (lambda fn: fn)
         self.layers = nn.ModuleList(
             nn.ModuleList(
