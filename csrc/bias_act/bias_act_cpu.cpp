@@ -1,7 +1,6 @@
 // CPU kernels of bias_act and bias_act_grad (spec §1.1): one fused, multi-threaded element-wise pass.
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <optional>
 #include <type_traits>
 
@@ -47,38 +46,29 @@ void for_each_run(const BiasLayout& l, Body body) {
   });
 }
 
-// One contiguous run sharing a bias value; parameters by value so the loop vectorises.
+// One contiguous run sharing a bias value (clamp < 0: none); parameters by value so the loop vectorises.
 template <typename I, int A, typename T = opmath_t<I>>
-void forward_run(const I* __restrict x, I* __restrict y, int64_t n, T bias, T alpha, T gain, T lim) {
-  for (int64_t i = 0; i < n; ++i) {
-    const T v = Act<A, T>::f(T(x[i]) + bias, alpha) * gain;
-    y[i] = I(std::min(std::max(v, -lim), lim));
-  }
+void forward_run(const I* __restrict x, I* __restrict y, int64_t n, T bias, T alpha, T gain, T clamp) {
+  for (int64_t i = 0; i < n; ++i) y[i] = I(clamp_value(Act<A, T>::f(T(x[i]) + bias, alpha) * gain, clamp));
 }
 
-// out = g * gain * act^(order)(x + b) * [|gain * act(x + b)| <= lim] for one run.
+// out = g * gain * act^(order)(x + b) where the clamp passes the gradient of gain * act(x + b), else 0.
 template <typename I, int A, int Order, typename T = opmath_t<I>>
 void grad_run(const I* __restrict g, const I* __restrict x, I* __restrict out, int64_t n, T bias, T alpha, T gain,
-              T lim) {
+              T clamp) {
   for (int64_t i = 0; i < n; ++i) {
     const T v = T(x[i]) + bias;
     const T d = Order == 1 ? Act<A, T>::d1(v, alpha) : Act<A, T>::d2(v, alpha);
     const T r = T(g[i]) * gain * d;  // unconditional load: a conditional one would block vectorisation
-    out[i] = I(std::abs(Act<A, T>::f(v, alpha) * gain) < lim ? r : T(0));  // torch.clamp blocks at the boundary
+    out[i] = I(clamp_passes_grad(Act<A, T>::f(v, alpha) * gain, clamp) ? r : T(0));
   }
-}
-
-template <typename T>
-T clamp_limit(double clamp) {
-  return clamp >= 0 ? T(clamp) : std::numeric_limits<T>::infinity();
 }
 
 template <typename I, int A>
 void forward_kernel(const I* x, const I* b, I* y, const BiasLayout& l, double alpha, double gain, double clamp) {
   using T = opmath_t<I>;
   for_each_run(l, [=](int64_t begin, int64_t end, int64_t c) {
-    forward_run<I, A>(x + begin, y + begin, end - begin, b ? T(b[c]) : T(0), T(alpha), T(gain),
-                      clamp_limit<T>(clamp));
+    forward_run<I, A>(x + begin, y + begin, end - begin, b ? T(b[c]) : T(0), T(alpha), T(gain), T(clamp));
   });
 }
 
@@ -88,7 +78,7 @@ void grad_kernel(const I* g, const I* x, const I* b, I* out, const BiasLayout& l
   using T = opmath_t<I>;
   for_each_run(l, [=](int64_t begin, int64_t end, int64_t c) {
     grad_run<I, A, Order>(g + begin, x + begin, out + begin, end - begin, b ? T(b[c]) : T(0), T(alpha), T(gain),
-                          clamp_limit<T>(clamp));
+                          T(clamp));
   });
 }
 

@@ -47,8 +47,8 @@ template <bool kGrad>
 GLAD_HOSTDEV GLAD_FORCEINLINE float bias_act_element(const BiasActParams& p, float x, float bias, float g) {
   const float v = x + bias, alpha = p.alpha;
   const float y = visit_act(p.act, [&](auto a) { return decltype(a)::f(v, alpha); }) * p.gain;
-  if (!kGrad) return p.clamp >= 0.f ? fminf(fmaxf(y, -p.clamp), p.clamp) : y;
-  if (p.clamp >= 0.f && !(fabsf(y) < p.clamp)) return 0.f;  // torch.clamp blocks the gradient at the boundary
+  if (!kGrad) return glad_ops::clamp_value(y, p.clamp);
+  if (!glad_ops::clamp_passes_grad(y, p.clamp)) return 0.f;
   const float d = p.order == 2 ? visit_act(p.act, [&](auto a) { return decltype(a)::d2(v, alpha); })
                                : visit_act(p.act, [&](auto a) { return decltype(a)::d1(v, alpha); });
   return g * p.gain * d;

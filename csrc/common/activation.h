@@ -119,6 +119,18 @@ struct Act<kSwish, T> {
   }
 };
 
+// The clamp of spec §1.1 (c < 0: no clamp) as the reference's torch.clamp(v, -c, c) does it: NaN stays NaN, and
+// the gradient passes only strictly inside, |v| < c (blocked at the boundary and at NaN). Shared by the CPU and
+// CUDA kernels of bias_act and filtered_lrelu.
+template <typename T>
+GLAD_HD T clamp_value(T v, T c) {
+  return c < T(0) ? v : (v > c ? c : (v < -c ? -c : v));
+}
+template <typename T>
+GLAD_HD bool clamp_passes_grad(T v, T c) {
+  return c < T(0) || std::abs(v) < c;
+}
+
 // Calls f(std::integral_constant<int, A>{}) for the runtime activation code (host side).
 template <typename F>
 inline bool dispatch_act(int64_t code, F&& f) {

@@ -2,13 +2,13 @@
 // lives in a per-thread buffer only, and the backward pass reads the packed 2-bit sign/clamp mask.
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <type_traits>
 #include <vector>
 
 #include <torch/csrc/stable/library.h>
 #include <torch/csrc/stable/ops.h>
 
+#include "../common/activation.h"
 #include "../common/dispatch.h"
 #include "../common/filter.h"
 #include "../common/resample_cpu.h"
@@ -38,17 +38,17 @@ struct FlreluShape {
   int64_t mask_w() const { return (tw + 3) / 4; }
 };
 
-// lrelu(t) * gain clamped to [-clamp, clamp] (clamp = inf: none), in place; writes the row's 2-bit codes
-// (0: t <= 0, 1: t > 0, 2: |value| >= clamp). Branch-free so that it vectorises; `codes` is one byte per element.
+// lrelu(t) * gain clamped to [-clamp, clamp] (clamp < 0: none), in place; writes the row's 2-bit codes
+// (0: t <= 0, 1: t > 0, 2: the clamp blocks the gradient, see clamp_passes_grad). Branch-free so that it
+// vectorises; `codes` is one byte per element.
 template <typename T>
 void activate_row(T* __restrict t, uint8_t* __restrict codes, uint8_t* __restrict mask, int64_t n, T gain, T slope,
                   T clamp) {
   for (int64_t i = 0; i < n; ++i) {
     const T v = t[i];
     const T a = (v > T(0) ? v : v * slope) * gain;
-    const T c = std::min(std::max(a, -clamp), clamp);
-    codes[i] = std::abs(a) >= clamp ? uint8_t(2) : uint8_t(v > T(0));  // torch.clamp blocks at the boundary
-    t[i] = c;
+    codes[i] = clamp_passes_grad(a, clamp) ? uint8_t(v > T(0)) : uint8_t(2);
+    t[i] = clamp_value(a, clamp);
   }
   const int64_t full = n / 4;
   for (int64_t g = 0; g < full; ++g) {
@@ -107,13 +107,12 @@ std::tuple<Tensor, Tensor> filtered_lrelu_cpu(Tensor x, Tensor fu, Tensor fd, st
       cpu::PlaneResampler<T> upsampler(fu_taps, s.up_geom), downsampler(fd_taps, s.down_geom);
       std::vector<T> t(s.th * s.tw), out_buf(std::is_same_v<I, T> ? 0 : out_plane);
       std::vector<uint8_t> codes(s.tw);
-      const T clamp_t = clamp >= 0 ? T(clamp) : std::numeric_limits<T>::infinity();
       for (int64_t p = lo; p < hi; ++p) {
         const T bv = bias ? T(bias[p % channels]) : T(0);
         upsampler.run(src + p * in_plane, t.data(), [bv](I v) { return T(v) + bv; });
         uint8_t* m = mask_ptr + p * s.th * mw;
         for (int64_t r = 0; r < s.th; ++r) {
-          activate_row<T>(t.data() + r * s.tw, codes.data(), m + r * mw, s.tw, T(gain), T(slope), clamp_t);
+          activate_row<T>(t.data() + r * s.tw, codes.data(), m + r * mw, s.tw, T(gain), T(slope), T(clamp));
         }
         T* out = std::is_same_v<I, T> ? reinterpret_cast<T*>(dst + p * out_plane) : out_buf.data();
         downsampler.run(t.data(), out, [](T v) { return v; });

@@ -11,11 +11,13 @@
 // float32 intermediate in global memory.
 //
 // Mask (contracts.md): uint8 [planes, t_h, ceil(t_w / 4)], code of t[i][j] in bits 2*(j&3) of byte (i, j >> 2):
-// 0: t <= 0, 1: t > 0, 2: clamped (|lrelu(t) * gain| > clamp). Each block writes the mask bytes of the t samples
-// it owns: rows [tile_y * tile_h * down, next tile's first row) (the last tile up to t_h), the same for columns;
-// tile_w * down is a multiple of 4, so no two blocks ever write the same byte.
+// 0: t <= 0, 1: t > 0, 2: clamped (|lrelu(t) * gain| >= clamp, or NaN: see glad_ops::clamp_passes_grad). Each
+// block writes the mask bytes of the t samples it owns: rows [tile_y * tile_h * down, next tile's first row) (the
+// last tile up to t_h), the same for columns; tile_w * down is a multiple of 4, so no two blocks ever write the
+// same byte.
 #pragma once
 
+#include "../common/activation.h"
 #include "../common/launch_plan.cuh"
 #include "../common/polyphase.cuh"
 #include "../upfirdn2d/upfirdn2d_kernels.cuh"
@@ -92,13 +94,9 @@ struct Activated {
 };
 
 GLAD_HOSTDEV GLAD_FORCEINLINE Activated lrelu_with_code(const FilteredLreluGeometry& g, float t) {
-  float v = (t > 0.f ? t : t * g.slope) * g.gain;
-  uint8_t code = t > 0.f ? 1 : 0;
-  if (g.clamp >= 0.f && fabsf(v) >= g.clamp) {  // at the boundary too: torch.clamp blocks the gradient there
-    v = v > 0.f ? g.clamp : -g.clamp;
-    code = 2;
-  }
-  return {v, code};
+  const float v = (t > 0.f ? t : t * g.slope) * g.gain;
+  const uint8_t code = glad_ops::clamp_passes_grad(v, g.clamp) ? (t > 0.f ? 1 : 0) : 2;
+  return {glad_ops::clamp_value(v, g.clamp), code};
 }
 
 GLAD_HOSTDEV GLAD_FORCEINLINE float code_derivative(const FilteredLreluGeometry& g, int code) {

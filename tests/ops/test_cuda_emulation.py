@@ -146,21 +146,11 @@ def test_bias_act_all_activations(emu, dtype):
             )
             assert_close(emu.bias_act(*args)[0], expected, dtype, f"bias_act {what}")
             d1, d2 = _bias_act_grads_ref(x, b, dim or 0, act, alpha, gain, clamp, gy)
-            got1 = emu.bias_act(*args, grad_of=gy, order=1)[0]
-            got2 = emu.bias_act(*args, grad_of=gy, order=2)[0]
-            # Measure-zero points where the kernels (CPU and CUDA alike) follow contracts.md, not torch: the
-            # gradient passes at |y| == clamp exactly (torch.clamp blocks it), and elu''/selu'' at v == 0 are
-            # exp(0) terms (torch's double backward gives 0). Half-precision inputs hit them (x == -b).
-            v = x.double() if b is None else x.double() + b.double().reshape([-1] + [1] * (x.dim() - 1 - dim))
-            skip = (free.abs() == clamp) if clamp >= 0 else torch.zeros_like(v, dtype=torch.bool)
-            assert_close(
-                got1.masked_fill(skip, 0), d1.masked_fill(skip, 0), dtype, f"bias_act_grad order 1 {what}"
-            )
-            if act in ("elu", "selu"):
-                skip |= v == 0
-            assert_close(
-                got2.masked_fill(skip, 0), d2.masked_fill(skip, 0), dtype, f"bias_act_grad order 2 {what}"
-            )
+            # Measure-zero points follow torch too: no gradient at |y| == clamp (every element when clamp
+            # = 0), elu''(0) = selu''(0) = 0 (half-precision inputs hit v == 0 where x == -b).
+            for order, expected_grad in ((1, d1), (2, d2)):
+                got = emu.bias_act(*args, grad_of=gy, order=order)[0]
+                assert_close(got, expected_grad, dtype, f"bias_act_grad order {order} {what}")
 
 
 def test_bias_act_vector_and_scalar_paths_and_grid_stride(emu):
@@ -368,7 +358,7 @@ def test_filtered_lrelu_torgb_identity(emu):
             y, (x.double() + b.double()[None, :, None, None]).clamp(-1.5, 1.5), torch.float32, "ToRGB"
         )
         codes = ref.unpack_mask(mask, 8)
-        assert torch.equal(codes == 2, (x + b[None, :, None, None]).abs() > 1.5)
+        assert torch.equal(codes == 2, (x + b[None, :, None, None]).abs() >= 1.5)
 
 
 def test_filtered_lrelu_plans_respect_limits(emu, monkeypatch):
@@ -393,6 +383,28 @@ def test_filtered_lrelu_plans_respect_limits(emu, monkeypatch):
     areas = [p.tile[0] * p.tile[1] for p, _ in plans[:-1]]
     assert all(p.fused and b.fused for p, b in plans[:-1]) and areas == sorted(areas, reverse=True), plans
     assert not plans[-1][0].fused and not plans[-1][1].fused, plans[-1]
+
+
+@pytest.mark.parametrize("clamp", [None, 2.0])
+def test_non_finite_values_follow_torch(emu, monkeypatch, clamp):
+    """NaN and +-inf as the reference treats them (torch.clamp and autograd): NaN stays NaN through the clamp,
+    a clamp blocks the gradient at NaN and +-inf, without a clamp nothing is blocked; fused and generic paths.
+    Gains and slopes are powers of two, so float32 results are exact."""
+    x = torch.tensor([float("nan"), float("inf"), -float("inf"), -3.0, 0.5, 2.0, 3.0])
+    flrelu = dict(x=x.view(1, 1, 1, -1), gain=2.0, slope=0.25, clamp=clamp)
+    cases = [
+        (glad_ops.bias_act, dict(x=x, act="lrelu", alpha=0.25, gain=2.0, clamp=clamp), config()),
+        (glad_ops.filtered_lrelu, flrelu, config()),
+        (glad_ops.filtered_lrelu, flrelu, config(allow_fused=False)),
+    ]
+    for op, kwargs, cfg in cases:
+        dy = torch.ones_like(kwargs["x"])
+        expected = ref.values_and_grads(op, kwargs, "ref", dy)
+        with emulated_native(emu, monkeypatch, cfg):
+            got = ref.values_and_grads(op, kwargs, "native", dy)
+        for role, a, e in zip(("y", "dx"), got, expected, strict=False):
+            what = f"{op.__name__} clamp={clamp} fused={cfg.allow_fused} {role}: {a} vs ref {e}"
+            torch.testing.assert_close(a, e, rtol=0, atol=0, equal_nan=True, msg=what)
 
 
 # ---- the fixtures, through the public wrappers -------------------------------------------------------------

@@ -120,29 +120,49 @@ def test_empty_inputs(native_cpu, impl):
     assert y.shape == (2, 0, 10, 10)
 
 
+def _native_and_ref(op, x: torch.Tensor, create_graph: bool = False, **kwargs):
+    """[native, ref], each (y, dx, x) of op(x, **kwargs, impl=...) with upstream gradient 1; with create_graph
+    dx keeps its graph (for second-order gradients w.r.t. the returned x)."""
+    results = []
+    for impl in ("native", "ref"):
+        xx = x.clone().requires_grad_(True)
+        y = op(xx, **kwargs, impl=impl)
+        (dx,) = torch.autograd.grad(y.sum(), xx, create_graph=create_graph)
+        results.append((y.detach(), dx, xx))
+    return results
+
+
 def test_gradients_at_clamp_boundary_and_kinks_follow_torch(native_cpu):
-    """Measure-zero points follow the reference (torch autograd): the gradient is blocked at exactly |y| = clamp,
-    and elu''(0) = selu''(0) = 0."""
-    impl = "native"
+    """Measure-zero points follow the reference (torch autograd): the gradient is blocked at exactly
+    |y| = clamp, and elu''(0) = selu''(0) = 0."""
     x = torch.tensor([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0], dtype=torch.float64)
-    for kwargs in ({"act": "linear", "clamp": 1.0}, {"act": "lrelu", "gain": 1.0, "alpha": 0.5, "clamp": 0.5}):
-        grads = []
-        for which in (impl, "ref"):
-            xx = x.clone().requires_grad_(True)
-            (dx,) = torch.autograd.grad(glad_ops.bias_act(xx, **kwargs, impl=which).sum(), xx)
-            grads.append(dx)
-        assert torch.equal(grads[0], grads[1]), f"bias_act {kwargs}: {grads[0]} vs ref {grads[1]}"
+    clamped = ({"act": "linear", "clamp": 1.0}, {"act": "lrelu", "gain": 1.0, "alpha": 0.5, "clamp": 0.5})
+    for kwargs in clamped:
+        (_, got, _), (_, expected, _) = _native_and_ref(glad_ops.bias_act, x, **kwargs)
+        assert torch.equal(got, expected), f"bias_act {kwargs}: {got} vs ref {expected}"
     for act in ("elu", "selu"):
-        second = []
-        for which in (impl, "ref"):
-            xx = torch.zeros(3, dtype=torch.float64, requires_grad=True)
-            (dx,) = torch.autograd.grad(glad_ops.bias_act(xx, act=act, impl=which).sum(), xx, create_graph=True)
-            second.append(torch.autograd.grad(dx.sum(), xx)[0])
-        assert torch.equal(second[0], second[1]), f"{act}''(0): {second[0]} vs ref {second[1]}"
-    # filtered_lrelu: identity filters, gain 1, slope 1 -> the clamp acts on x itself; |x| == clamp is blocked.
-    grads = []
-    for which in (impl, "ref"):
-        xx = x.view(1, 1, 1, -1).clone().requires_grad_(True)
-        y = glad_ops.filtered_lrelu(xx, gain=1.0, slope=1.0, clamp=1.0, impl=which)
-        grads.append(torch.autograd.grad(y.sum(), xx)[0])
-    assert torch.equal(grads[0], grads[1]), f"filtered_lrelu clamp boundary: {grads[0]} vs ref {grads[1]}"
+        runs = _native_and_ref(glad_ops.bias_act, torch.zeros(3, dtype=torch.float64), True, act=act)
+        got, expected = (torch.autograd.grad(dx.sum(), xx)[0] for _, dx, xx in runs)
+        assert torch.equal(got, expected), f"{act}''(0): {got} vs ref {expected}"
+    # filtered_lrelu: identity filters, gain 1, slope 1 -> the clamp acts on x; |x| == clamp is blocked.
+    runs = _native_and_ref(glad_ops.filtered_lrelu, x.view(1, 1, 1, -1), gain=1.0, slope=1.0, clamp=1.0)
+    (_, got, _), (_, expected, _) = runs
+    assert torch.equal(got, expected), f"filtered_lrelu clamp boundary: {got} vs ref {expected}"
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=str)
+@pytest.mark.parametrize("clamp", [None, 2.0])
+def test_non_finite_values_and_gradients_follow_torch(native_cpu, clamp, dtype):
+    """NaN and +-inf as the reference (torch.clamp and autograd) treats them: NaN stays NaN through the clamp,
+    a clamp blocks the gradient at NaN and +-inf, and without a clamp nothing is blocked."""
+    x = torch.tensor([float("nan"), float("inf"), -float("inf"), -3.0, 0.5, 2.0, 3.0], dtype=dtype)
+    runs = {
+        "bias_act": _native_and_ref(glad_ops.bias_act, x, act="lrelu", clamp=clamp),
+        "filtered_lrelu": _native_and_ref(
+            glad_ops.filtered_lrelu, x.view(1, 1, 1, -1), gain=1.5, slope=0.2, clamp=clamp
+        ),
+    }
+    for name, ((y, dx, _), (y_ref, dx_ref, _)) in runs.items():
+        for role, got, expected in (("y", y, y_ref), ("dx", dx, dx_ref)):
+            what = f"{name} clamp={clamp} {role}: {got} vs ref {expected}"
+            torch.testing.assert_close(got, expected, rtol=0, atol=0, equal_nan=True, msg=what)

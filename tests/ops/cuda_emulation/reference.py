@@ -1,7 +1,7 @@
 """What the CUDA kernels must produce, computed with the reference path (glad_ops impl='ref') in float64.
 
 Masks follow contracts.md: uint8 [N, C, Ht, ceil(Wt / 4)], code of t[n, c, h, w] in bits 2 * (w & 3) of byte
-w >> 2; 0: t <= 0, 1: t > 0, 2: clamped.
+w >> 2; 0: t <= 0, 1: t > 0, 2: clamped (|lrelu(t) * gain| >= clamp or NaN: torch.clamp blocks the gradient).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def lrelu_codes(
     eps = 1e-5 * max(1.0, float(t.abs().max()))
     ambiguous = t.abs() <= eps
     if clamp >= 0:
-        codes = torch.where(activated.abs() >= clamp, CODE_CLAMPED, codes)
+        codes = torch.where(activated.abs() < clamp, codes, CODE_CLAMPED)  # NaN too, as torch.clamp
         ambiguous |= (activated.abs() - clamp).abs() <= eps * gain * max(1.0, slope)
     return codes, ambiguous
 
