@@ -199,8 +199,6 @@ def test_dropout_models_train_identically_whatever_the_global_rng():
     for global_seed in (1, 2):
         torch.manual_seed(global_seed)
         model = build_model(job, dataset, config, torch.device("cpu"))
-        ema = train_model(
-            model, x, y, lr=0.01, config=config, generator=torch.Generator().manual_seed(5)
-        )
+        ema = train_model(model, x, y, lr=0.01, config=config, generator=torch.Generator().manual_seed(5))
         results.append(torch.cat([p.detach().flatten() for p in ema.model.parameters()]))
     assert torch.equal(results[0], results[1])
