@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 import glad_ops
@@ -33,6 +34,27 @@ def test_disable_env_turns_native_off(monkeypatch):
     monkeypatch.setenv(_load.DISABLE_ENV, "1")
     result = _load.load_libraries()
     assert not result.cpu and _load.DISABLE_ENV in result.cpu.reason
+
+
+def test_install_without_kernels_warns_once_at_first_load(tmp_path, monkeypatch):
+    """pip hides the build backend's fallback warning, so a kernel-less install says so at import."""
+    real_load = _load.load_libraries
+    monkeypatch.setattr(_load, "load_libraries", lambda: real_load(tmp_path))  # an empty _lib/
+    monkeypatch.setattr(_load, "_STATE", None)
+    with pytest.warns(RuntimeWarning, match=r"reference path: libglad_ops_cpu.so not found") as record:
+        assert not glad_ops.native_available("cpu")
+    assert len(record) == 1 and _load.DISABLE_ENV in str(record[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not glad_ops.native_available("cpu")  # the outcome is cached: no second warning
+
+
+def test_disabled_kernels_do_not_warn(monkeypatch):
+    monkeypatch.setenv(_load.DISABLE_ENV, "1")
+    monkeypatch.setattr(_load, "_STATE", None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not glad_ops.native_available("cpu")
 
 
 def test_ops_fall_back_to_ref_when_native_failed(monkeypatch):

@@ -1,13 +1,16 @@
 """Find and load the compiled kernels (`_lib/libglad_ops_cpu.so`, then `_lib/libglad_ops_cuda.so`).
 
 Loading never raises: a missing or broken library is recorded with the reason, and the ops fall back to the
-reference path. `native_available(device)` reports the outcome per device.
+reference path. `native_available(device)` reports the outcome per device. An install running without its
+CPU kernels (built with no compiler, or a library that fails to load) warns once, at import: pip hides the
+build's own warning.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,12 +92,16 @@ def find_library(name: str) -> Path:
     return next((p for p in candidates if p.is_file()), candidates[0])
 
 
+def _disabled_by_env() -> bool:
+    return os.environ.get(DISABLE_ENV, "") not in ("", "0")
+
+
 def load_libraries(lib_dir: Path | None = None) -> LoadResult:
     """Load the CPU library (schemas + CPU kernels), register the Python autograd/fake kernels, then CUDA.
 
     `lib_dir` overrides where the libraries are looked for (default: `library_dirs()`).
     """
-    if os.environ.get(DISABLE_ENV, "") not in ("", "0"):
+    if _disabled_by_env():
         off = NativeStatus(False, f"disabled by the environment variable {DISABLE_ENV}")
         return LoadResult(off, off)
     locate = (lambda name: lib_dir / name) if lib_dir is not None else find_library
@@ -126,7 +133,20 @@ def state() -> LoadResult:
     global _STATE
     if _STATE is None:
         _STATE = load_libraries()
+        warn_if_no_kernels(_STATE)
     return _STATE
+
+
+def warn_if_no_kernels(result: LoadResult) -> None:
+    """Warn (RuntimeWarning) that the CPU kernels are unavailable, unless GLAD_OPS_DISABLE_NATIVE is set."""
+    if result.cpu or _disabled_by_env():
+        return
+    warnings.warn(
+        "glad-ops runs without compiled kernels, on the slow pure-PyTorch reference path: "
+        f"{result.cpu.reason}. Set {DISABLE_ENV}=1 to silence this warning.",
+        RuntimeWarning,
+        stacklevel=3,
+    )
 
 
 def native_available(device: str | torch.device = "cpu") -> NativeStatus:
