@@ -16,6 +16,7 @@ from glad_distill.generators import (
     build_generator,
     register_generator,
 )
+from safetensors import safe_open
 
 glad_generators = pytest.importorskip("glad_generators")
 
@@ -180,3 +181,135 @@ def test_imagenet_subsets_map_to_imagenet_classes(mnist, tmp_path):
     generator = build_generator(context(imagewoof, name=str(tmp_path / "g1000"), layer=4))
     assert generator.class_map == manifest()["subsets"]["imagewoof"]["indices"]
     assert generator.class_map[:3] == [193, 182, 258]
+
+
+def test_avg_w_is_the_class_mean_of_the_mapping():
+    G = small_generator()
+    labels = torch.tensor([2, 2, 7])
+    _, ws = StyleGANLatents(G, layer=4, init="avg_w", avg_w_samples=40).init_latents(
+        labels, generator=torch.Generator().manual_seed(0)
+    )
+    draws = torch.Generator().manual_seed(0)  # one block of 40 z per class, classes in ascending order
+    for cls, row in ((2, 0), (7, 2)):
+        z = torch.randn(40, G.z_dim, generator=draws)
+        expected = G.mapping(z, torch.full((40,), cls)).mean(0)
+        torch.testing.assert_close(ws[row], expected, rtol=1e-5, atol=1e-6)
+
+
+PLUGIN_MODULE = '''
+import torch
+
+
+class PluginDecoder:
+    """images = tanh(code @ W) from one 16-d code per image; W drawn from the factory's seed."""
+
+    latent_names = ("code",)
+
+    def __init__(self, num_classes, resolution, channels, seed):
+        self.num_classes, self.resolution, self.channels = num_classes, resolution, channels
+        size = channels * resolution * resolution
+        self.weight = torch.randn(16, size, generator=torch.Generator().manual_seed(seed)) / 4
+
+    def init_latents(self, labels, *, generator):
+        return (torch.randn(len(labels), 16, generator=generator),)
+
+    def render(self, latents):
+        return torch.tanh(latents[0] @ self.weight).view(-1, self.channels, self.resolution, self.resolution)
+
+
+def build(num_classes, resolution, img_channels, seed):
+    return PluginDecoder(num_classes, resolution, img_channels, seed)
+'''
+
+
+def test_generator_plugs_in_through_an_entry_point(monkeypatch, tmp_path, mnist, make_config):
+    """A distribution declaring `[glad.generators] plugin-decoder = module:factory` is found by name."""
+    from glad_distill import Distiller
+    from glad_distill.generators import available_generators
+
+    (tmp_path / "glad_test_plugin_decoder.py").write_text(PLUGIN_MODULE)
+    dist_info = tmp_path / "glad_test_plugin_decoder-0.1.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: glad-test-plugin-decoder\nVersion: 0.1\n"
+    )
+    (dist_info / "entry_points.txt").write_text(
+        "[glad.generators]\nplugin-decoder = glad_test_plugin_decoder:build\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert "plugin-decoder" in available_generators()
+
+    generator = build_generator(context(mnist, name="plugin-decoder", seed=3))
+    assert type(generator).__name__ == "PluginDecoder"
+    assert (generator.num_classes, generator.resolution, generator.channels) == (10, 32, 1)
+    expected = torch.randn(16, 32 * 32, generator=torch.Generator().manual_seed(3)) / 4
+    assert torch.equal(generator.weight, expected)  # the factory got the configured seed
+
+    config = make_config(iterations=1, generator={"name": "plugin-decoder", "layer": None})
+    distiller = Distiller(config, tmp_path / "run", dataset=mnist, progress=False)
+    before = distiller.latents[0].detach().clone()
+    distiller.run()
+    assert distiller.latent_names == ("code",) and not torch.equal(distiller.latents[0], before)
+
+
+class HalfPrecisionDecoder:
+    """A user's generator that keeps its latents and computes in bfloat16 (as fp16/bf16 generator layers do)
+    and returns float32 images."""
+
+    latent_names = ("code",)
+
+    def __init__(self, dataset):
+        self.num_classes, self.channels, self.resolution = dataset.num_classes, dataset.channels, 32
+        weight = torch.randn(16, 32 * 32, generator=torch.Generator().manual_seed(0)) / 4
+        self.weight = weight.to(torch.bfloat16)
+
+    def init_latents(self, labels, *, generator):
+        return (torch.randn(len(labels), 16, generator=generator).to(torch.bfloat16),)
+
+    def render(self, latents):
+        images = torch.tanh(latents[0].to(torch.bfloat16) @ self.weight)
+        return images.float().view(-1, 1, 32, 32)
+
+
+def test_latents_are_float32_master_copies_of_a_bf16_generator(monkeypatch, mnist, make_config, tmp_path):
+    from glad_distill import Distiller
+    from glad_distill.generators.registry import _REGISTRY
+
+    monkeypatch.setitem(
+        _REGISTRY._factories, "test-bf16-decoder", lambda ctx: HalfPrecisionDecoder(ctx.dataset)
+    )
+    config = make_config(iterations=1, lr_img=1e-3, generator={"name": "test-bf16-decoder", "layer": None})
+    distiller = Distiller(config, tmp_path / "run", dataset=mnist, progress=False)
+    (before,) = [t.detach().clone() for t in distiller.latents]
+    assert before.dtype == torch.float32
+    distiller.run()
+    (after,) = distiller.latents
+    assert after.dtype == torch.float32 and after.requires_grad
+    step = (after - before).abs()
+    assert step.max() > 0
+    # The updates are far below bfloat16's resolution: a bf16 copy would not have moved at all.
+    assert not torch.equal(after.detach().to(torch.bfloat16).float(), after.detach())
+    with safe_open(str(tmp_path / "run" / "latents.safetensors"), framework="pt") as handle:
+        assert handle.get_tensor("code").dtype == torch.float32
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("precision", ["fp16", "bf16"])
+def test_stylegan_latents_stay_float32_when_layers_run_in_half_precision(precision):
+    from glad_ops import latent_backprop
+
+    G = small_generator().cuda().eval().requires_grad_(False)
+    G.precision = precision
+    layer = 10
+    assert any(G.synthesis.layers[i].use_fp16 for i in range(layer, len(G.layer_names)))
+    adapter = StyleGANLatents(G, layer=layer, chunk_size=4)
+    latents = adapter.init_latents(torch.arange(10), generator=torch.Generator().manual_seed(0))
+    assert all(t.dtype == torch.float32 and t.is_cuda for t in latents)
+    images = adapter.render(latents)
+    assert images.dtype == torch.float32 and torch.isfinite(images).all()
+    image_grad = torch.randn(images.shape, generator=torch.Generator().manual_seed(1)).cuda()
+    grads = latent_backprop(adapter.render, latents, image_grad, 4)
+    for grad, latent in zip(grads, latents, strict=True):
+        assert grad.dtype == torch.float32 and grad.shape == latent.shape and torch.isfinite(grad).all()
+    assert grads[0].abs().sum() > 0
