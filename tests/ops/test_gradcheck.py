@@ -1,4 +1,5 @@
-"""gradcheck (every op) and gradgradcheck (bias_act, upfirdn2d) in float64 on small shapes, native and ref."""
+"""gradcheck (every op; every bias_act activation) and gradgradcheck (bias_act, upfirdn2d) in float64 on small
+shapes, native and ref."""
 
 from __future__ import annotations
 
@@ -22,7 +23,18 @@ def impl(request):
 
 
 @pytest.mark.parametrize(
-    ("act", "clamp"), [("lrelu", None), ("tanh", 0.8), ("swish", None), ("elu", 1.5), ("softplus", None)]
+    ("act", "clamp"),
+    [
+        ("linear", 1.0),
+        ("relu", None),
+        ("lrelu", None),
+        ("tanh", 0.8),
+        ("sigmoid", None),
+        ("elu", 1.5),
+        ("selu", 1.2),
+        ("softplus", None),
+        ("swish", None),
+    ],
 )
 def test_bias_act_grad_and_gradgrad(impl, act, clamp):
     x = rand(2, 3, 4, seed=1).requires_grad_(True)
