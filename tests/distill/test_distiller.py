@@ -125,3 +125,53 @@ def test_periodic_evaluation_is_recorded(make_config, mnist, tmp_path):
     metrics = json.loads((tmp_path / "run" / "manifest.json").read_text())["metrics"]
     assert [m["iteration"] for m in metrics] == [1, 2]
     assert set(metrics[0]["per_model"]) == {"mlp"}
+
+
+class RecordingObjective:
+    """A user's objective (sum of squares of the images) that records what the distiller hands it."""
+
+    splits_classes = True
+
+    def __init__(self):
+        self.seen: list[torch.Tensor] = []
+
+    def __call__(self, batch, seeds):
+        from glad_distill.objectives import ObjectiveOutput
+
+        self.seen.append(batch.images.clone())
+        return ObjectiveOutput(loss=batch.images.pow(2).sum(), image_grad=2 * batch.images)
+
+    def commit(self):
+        pass
+
+    def state_dict(self):
+        return {}
+
+    def load_state_dict(self, state):
+        pass
+
+
+def test_registered_objective_sees_images_normalised_with_the_dataset_statistics(
+    monkeypatch, make_config, mnist, tmp_path
+):
+    """The classifier input is dataset.normalize((G(latents) + 1) / 2), the real data's own mean/std."""
+    from glad_distill.objectives.registry import _REGISTRY
+
+    recorder = RecordingObjective()
+    monkeypatch.setitem(_REGISTRY._factories, "test-recording", lambda context: recorder)
+    with pytest.raises(ValueError, match="no default learning rates: set lr_img and lr_w"):
+        make_config(method="test-recording").validate()
+    config = make_config(method="test-recording", iterations=1, lr_img=0.01, lr_w=0.001)
+    distiller = Distiller(config, tmp_path / "run", dataset=mnist, progress=False)
+    latents = tuple(t.detach().clone() for t in distiller.latents)
+    distiller.run()
+
+    (images,) = recorder.seen
+    raw = distiller.generator.render(latents)
+    mean, std = torch.tensor(mnist.mean).view(1, -1, 1, 1), torch.tensor(mnist.std).view(1, -1, 1, 1)
+    torch.testing.assert_close(images, ((raw + 1) / 2 - mean) / std, rtol=1e-5, atol=1e-5)
+    assert not torch.allclose(images, raw)  # a real normalisation, not the identity
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["config"]["method"] == "test-recording" and manifest["status"] == "completed"
+    assert manifest["seeds"] == {"run": 0, "generator_weights": 0, "evaluation": 0}
+    assert manifest["timings"]["distill_s"] > 0 and manifest["timings"]["setup_s"] > 0

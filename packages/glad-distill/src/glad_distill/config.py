@@ -14,8 +14,6 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
-METHODS = ("dc", "dm", "mtt")
-
 # GLaD's defaults (spec glad_method.md §1): lr for the f-latents or the pixels ("img") and for w+ ("w").
 METHOD_LEARNING_RATES: dict[str, dict[str, float]] = {
     "dc": {"img": 1.0, "w": 0.001},
@@ -115,8 +113,19 @@ class DistillConfig:
 
     def validate(self) -> None:
         """Raise ValueError naming the first bad field; called before any work starts."""
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
+        from .objectives.registry import available_objectives  # late: the objectives import this module
+
+        methods = available_objectives()
+        if self.method not in methods:
+            raise ValueError(
+                f"method must be one of {', '.join(methods)}, got {self.method!r} (add one with "
+                "glad_distill.objectives.register_objective)"
+            )
+        if self.method not in METHOD_LEARNING_RATES and (self.lr_img is None or self.lr_w is None):
+            raise ValueError(
+                f"method {self.method!r} has no default learning rates: set lr_img and lr_w "
+                "(--lr-img, --lr-w)"
+            )
         positive = {
             "ipc": self.ipc,
             "batch_real": self.batch_real,
