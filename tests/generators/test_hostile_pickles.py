@@ -10,7 +10,9 @@ from pathlib import Path
 
 import glad_generators
 import pytest
+import torch
 from gen_helpers import Reduce, fake_module
+from glad_generators.persistence import safe_unpickler
 from glad_generators.persistence.safe_unpickler import UnsafePickleError, safe_load_pickle
 
 
@@ -100,6 +102,33 @@ def test_unknown_globals_are_never_imported(tmp_path: Path, target: Path, monkey
     assert not target.exists()
 
 
+def build_on_global(module: str, name: str, attribute: str) -> bytes:
+    """A pickle that loads the global `module.name` and BUILDs on it: setattr(global, attribute, (5,))."""
+    slot_state = pickle.dumps({attribute: (5,)}, protocol=2)[2:-1]  # without PROTO and STOP
+    load_global = pickle.GLOBAL + f"{module}\n{name}\n".encode()
+    return b"\x80\x02" + load_global + pickle.NONE + slot_state + pickle.TUPLE2 + pickle.BUILD + pickle.STOP
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "attribute", "target"),
+    [
+        ("torch._utils", "_rebuild_tensor_v2", "__defaults__", torch._utils._rebuild_tensor_v2),
+        ("torch.storage", "_load_from_bytes", "__defaults__", safe_unpickler._load_storage),
+        ("dnnlib.util", "EasyDict", "__getattr__", safe_unpickler.PlainDict),
+    ],
+)
+def test_setting_attributes_on_an_allowed_global_is_refused(
+    tmp_path: Path, module: str, name: str, attribute: str, target
+) -> None:
+    """A BUILD on the global itself would change the real function/class for the whole process."""
+    before = getattr(target, attribute)
+    path = tmp_path / "tamper.pkl"
+    path.write_bytes(build_on_global(module, name, attribute))
+    with pytest.raises(UnsafePickleError, match=r"tamper\.pkl: .*set attributes on the global"):
+        glad_generators.load(path)
+    assert getattr(target, attribute) == before
+
+
 def test_unexpected_persistent_ids_are_refused(tmp_path: Path) -> None:
     class PidPickler(pickle.Pickler):
         def persistent_id(self, obj):
@@ -122,3 +151,17 @@ def test_non_generator_files_give_a_clear_error(tmp_path: Path) -> None:
     plain = write_pickle(tmp_path / "list.pkl", [1, 2, 3])
     with pytest.raises(ValueError, match="list.pkl.*not the dict"):
         glad_generators.load(plain)
+    empty = tmp_path / "empty.pkl"
+    empty.write_bytes(b"\x80\x04")  # a pickle header and nothing else
+    with pytest.raises(ValueError, match=r"empty\.pkl could not be read as an official StyleGAN-XL \.pkl"):
+        glad_generators.load(empty)
+    damaged = tmp_path / "damaged"  # a saved-format config beside a weights file that is not safetensors
+    damaged.mkdir()
+    (damaged / "config.json").write_text(
+        glad_generators.imagenet_config(
+            glad_generators.RecipeConfig(resolution=16, num_classes=2, channel_base=32, channel_max=2)
+        ).to_json()
+    )
+    (damaged / "weights.safetensors").write_bytes(b"not safetensors")
+    with pytest.raises(ValueError, match=r"damaged could not be read as a directory written by"):
+        glad_generators.load(damaged)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError
 
 from .build import from_state_dict
 from .config import GeneratorConfig
@@ -104,6 +105,18 @@ FORMATS: tuple[SourceFormat, ...] = (
 )
 
 
+# What a damaged or foreign file raises while it is read (EOFError: an empty pickle); reported as ValueError.
+UNREADABLE = (
+    ValueError,
+    LookupError,
+    TypeError,
+    AttributeError,
+    EOFError,
+    pickle.UnpicklingError,
+    SafetensorError,
+)
+
+
 def accepted_formats() -> str:
     return "; ".join(f.description for f in FORMATS)
 
@@ -119,10 +132,12 @@ def read_generator(path: str | Path) -> tuple[GeneratorConfig, dict[str, torch.T
                 return source_format.read(path)
             except UnsafePickleError:
                 raise
-            except (ValueError, LookupError, TypeError, AttributeError, pickle.UnpicklingError) as error:
+            except UNREADABLE as error:
                 if str(path) in str(error):
                     raise
-                raise ValueError(f"{path} is not a valid {source_format.description}: {error}") from error
+                raise ValueError(
+                    f"{path} could not be read as {source_format.description}: {error}"
+                ) from error
     raise ValueError(f"{path} is not a generator this library can read. Accepted: {accepted_formats()}.")
 
 

@@ -4,7 +4,9 @@ It never imports a module named in the file and never executes anything from it:
 objects from a fixed allow-list (containers, torch tensor/parameter rebuilders, numpy array reconstruction),
 safe replacements (storages via `torch.load(weights_only=True)`, persistent objects as inert
 `PersistentRecord`s whose embedded `module_src` is ignored), or generated inert stub classes. Globals from
-modules that can run code (os, subprocess, builtins.exec/eval/open, ...) make the whole load fail.
+modules that can run code (os, subprocess, builtins.exec/eval/open, ...) make the whole load fail, and so does
+a BUILD opcode aimed at an allowed global itself (it would set attributes such as `__defaults__` on the real
+function or class for the whole process).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import collections
 import io
 import pickle
+import types
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +74,37 @@ class Stub:
         return f"<stub {self.stub_module}.{self.stub_name}>"
 
 
-class PlainDict(dict):
+def _refuse_global_build(what: str) -> UnsafePickleError:
+    return UnsafePickleError(
+        f"the pickle tries to set attributes on the global {what} (a BUILD on the class or function "
+        f"itself, which would change it for the whole process); refusing to load it"
+    )
+
+
+class _ClassWithFixedAttributes(type):
+    """Metaclass of the allowed Python classes: setting an attribute on the class itself is refused."""
+
+    def __setattr__(cls, name: str, value: Any) -> None:
+        raise _refuse_global_build(f"{cls.__qualname__}.{name}")
+
+
+class AllowedFunction:
+    """An allowed Python function as the unpickler hands it out: calls go through to it; a BUILD on it (which
+    would set attributes such as `__defaults__` on the real function) is refused."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Any):
+        self.function = function
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.function(*args, **kwargs)
+
+    def __setstate__(self, state: Any) -> None:
+        raise _refuse_global_build(f"{self.function.__module__}.{self.function.__qualname__}")
+
+
+class PlainDict(dict, metaclass=_ClassWithFixedAttributes):
     """Replacement for `dnnlib.util.EasyDict`: a dict that also reads keys as attributes."""
 
     def __getattr__(self, name: str) -> Any:
@@ -174,6 +207,10 @@ _ALLOWED: dict[tuple[str, str], Any] = {
     ("copyreg", "_reconstructor"): _copyreg_reconstructor,
     **{("torch", name): dtype for name, dtype in _TORCH_DTYPES.items()},
 }
+_ALLOWED = {
+    key: AllowedFunction(value) if isinstance(value, types.FunctionType) else value
+    for key, value in _ALLOWED.items()
+}
 
 # numpy dtype classes (numpy.dtypes.Float32DType, ...) appear in numpy-2 pickles of dtypes.
 _ALLOWED_NUMPY_DTYPE_MODULES = ("numpy.dtypes",)
@@ -253,9 +290,8 @@ def _is_forbidden(module: str, name: str) -> bool:
 class SafeUnpickler(pickle.Unpickler):
     """Restricted unpickler (spec §4.4); `stubbed` lists the globals replaced by inert stubs."""
 
-    def __init__(self, file: Any, source: str = "<pickle>"):
+    def __init__(self, file: Any):
         super().__init__(file)
-        self.source = source
         self.stubbed: set[str] = set()
         self._stub_classes: dict[tuple[str, str], type] = {}
 
@@ -267,7 +303,7 @@ class SafeUnpickler(pickle.Unpickler):
             return getattr(np.dtypes, name)
         if _is_forbidden(module, name):
             raise UnsafePickleError(
-                f"{self.source}: the pickle references {module}.{name}, which could run code; "
+                f"the pickle references {module}.{name}, which could run code; "
                 f"refusing to load it (nothing from the file was executed)"
             )
         if key not in self._stub_classes:
@@ -280,12 +316,18 @@ class SafeUnpickler(pickle.Unpickler):
         return self._stub_classes[key]
 
     def persistent_load(self, pid: Any) -> Any:
-        raise UnsafePickleError(f"{self.source}: unexpected persistent id {pid!r} in the top-level pickle")
+        raise UnsafePickleError(f"unexpected persistent id {pid!r} in the top-level pickle")
 
 
 def safe_load_pickle(path: str | Any) -> tuple[Any, set[str]]:
-    """Unpickle `path` with `SafeUnpickler`; returns (object, names of the globals that were stubbed)."""
+    """Unpickle `path` with `SafeUnpickler`; returns (object, names of the globals that were stubbed).
+
+    Raises UnsafePickleError naming `path` when the file asks for anything that could run code.
+    """
     with open(path, "rb") as handle:
-        unpickler = SafeUnpickler(handle, source=str(path))
-        obj = unpickler.load()
+        unpickler = SafeUnpickler(handle)
+        try:
+            obj = unpickler.load()
+        except UnsafePickleError as error:
+            raise UnsafePickleError(f"{path}: {error}") from None
     return obj, unpickler.stubbed
