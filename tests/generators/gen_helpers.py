@@ -47,3 +47,18 @@ def fake_module(name: str, **members) -> Iterator[types.ModuleType]:
     finally:
         for key in [name, *added]:
             del sys.modules[key]
+
+
+@contextmanager
+def storages_saved_as_cuda() -> Iterator[None]:
+    """While active, tensors pickle with storage location 'cuda:0', as in snapshots saved from a GPU."""
+    registry = list(torch.serialization._package_registry)
+
+    def cuda_tagger(obj):
+        return "cuda:0" if getattr(obj, "device", None) is not None and obj.device.type == "cpu" else None
+
+    torch.serialization.register_package(-100, cuda_tagger, lambda obj, location: None)
+    try:
+        yield
+    finally:
+        torch.serialization._package_registry[:] = registry

@@ -1,8 +1,9 @@
 """The official-style writer (official_layout.py) lays a generator out exactly like the real gen32 pickle, and
-a snapshot's generator is read from the entry the spec names (G_ema, else G)."""
+a snapshot's generator is read from the entry the spec names (G_ema, else G), also when saved from a GPU."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import glad_generators
 import numpy as np
 import pytest
 import torch
+from gen_helpers import storages_saved_as_cuda
 from glad_generators.layer_table import RecipeConfig
 from glad_generators.persistence.safe_unpickler import PersistentRecord, Stub, safe_load_pickle
 from official_layout import (
@@ -111,3 +113,20 @@ def test_snapshot_entry_is_G_ema_else_G(tmp_path: Path, keys: tuple[str, ...]) -
     sign = -1 if keys == ("G",) else 1
     assert torch.equal(loaded.mapping.fc0.weight, sign * G.mapping.fc0.weight)
     assert loaded.config.source["entry"] == keys[-1]
+
+
+def test_snapshot_saved_from_a_gpu_loads_on_the_cpu(tmp_path: Path) -> None:
+    """Every storage carries location 'cuda:0' (modules were not moved to the CPU before saving, §4.1)."""
+    recipe = RecipeConfig(resolution=32, num_classes=3, channel_base=64, channel_max=4)
+    G = random_generator(recipe, seed=5)
+    with storages_saved_as_cuda():
+        blob = official_pickle_bytes({"G_ema": official_objects(G, recipe)}, 32)
+    assert blob.count(b"cuda:0") >= len(G.state_dict())
+    path = tmp_path / "gpu_snapshot.pkl"
+    path.write_bytes(blob)
+    loaded = glad_generators.load(path)
+    assert loaded.config == dataclasses.replace(G.config, source=loaded.config.source)
+    assert all(t.device.type == "cpu" for t in loaded.state_dict().values())
+    assert all(torch.equal(loaded.state_dict()[k], v) for k, v in G.state_dict().items())
+    z, c = torch.randn(2, G.z_dim, generator=torch.Generator().manual_seed(0)), torch.tensor([0, 2])
+    assert torch.equal(loaded(z, c), G(z, c))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from gen_helpers import Reduce, fake_module
+from gen_helpers import Reduce, fake_module, storages_saved_as_cuda
 from glad_generators.persistence.safe_unpickler import PlainDict, SafeUnpickler, safe_load_pickle
 
 try:
@@ -17,19 +17,11 @@ except ImportError:  # numpy 1.x
     from numpy.core import multiarray
 
 
-def test_tensor_storages_saved_on_cuda_load_on_cpu(tmp_path: Path, monkeypatch) -> None:
+def test_tensor_storages_saved_on_cuda_load_on_cpu(tmp_path: Path) -> None:
     """Storages tagged with a CUDA location (as in snapshots saved from GPU) are mapped to the CPU."""
     tensor = torch.arange(6, dtype=torch.float32).reshape(2, 3)
-    registry = list(torch.serialization._package_registry)
-
-    def cuda_tagger(obj):
-        return "cuda:0" if getattr(obj, "device", None) is not None and obj.device.type == "cpu" else None
-
-    torch.serialization.register_package(-100, cuda_tagger, lambda obj, location: None)
-    try:
+    with storages_saved_as_cuda():
         blob = pickle.dumps({"w": torch.nn.Parameter(tensor.clone()), "b": tensor[1]}, protocol=4)
-    finally:
-        monkeypatch.setattr(torch.serialization, "_package_registry", registry)
     assert b"cuda:0" in blob
     path = tmp_path / "cuda.pkl"
     path.write_bytes(blob)
