@@ -57,10 +57,13 @@ def join_process_group(device: str) -> ProcessGroup:
 
 
 def rank_device(device: str, group: ProcessGroup) -> torch.device:
-    """`device`, with "cuda" meaning this rank's GPU (LOCAL_RANK) under torchrun."""
+    """`device`, with "cuda" meaning this rank's GPU (LOCAL_RANK) under torchrun. Under torchrun that GPU
+    also becomes the current device, so NCCL's barrier runs on it rather than on GPU 0."""
     resolved = torch.device(device)
     if resolved.type == "cuda" and resolved.index is None and group.distributed:
         resolved = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {device!r} was asked for but CUDA is not available; use --device cpu")
+    if resolved.type == "cuda" and group.distributed:
+        torch.cuda.set_device(resolved)
     return resolved
