@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pickle
 import subprocess
 import sys
 from importlib.metadata import EntryPoint
@@ -10,6 +12,7 @@ from pathlib import Path
 import glad_generators
 import pytest
 import torch
+from gen_helpers import Reduce
 from glad_generators import cli, registry
 
 
@@ -89,6 +92,14 @@ def test_cli_errors_are_reported(tmp_path: Path, capsys) -> None:
     assert cli.main(["convert", str(tmp_path / "missing.pkl"), str(tmp_path / "o")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+    hostile = tmp_path / "hostile.pkl"
+    hostile.write_bytes(pickle.dumps({"G_ema": Reduce(os.system, f"touch {tmp_path / 'ran'}")}, protocol=4))
+    for argv in (["inspect", str(hostile)], ["convert", str(hostile), str(tmp_path / "o")]):
+        assert cli.main(argv) == 2
+        assert (
+            "hostile.pkl: the pickle references posix.system, which could run code" in capsys.readouterr().err
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hostile.pkl"]
 
 
 def test_module_entry_point_runs() -> None:

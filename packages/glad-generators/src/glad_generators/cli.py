@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .build import build
 from .loading import load, read_generator
+from .persistence.safe_unpickler import UnsafePickleError
 from .random_generator import random_stylegan_xl
 from .saved_format import save
 from .summary import format_summary
@@ -88,6 +89,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ValueError, TypeError, FileNotFoundError) as error:
+    except (ValueError, TypeError, FileNotFoundError, UnsafePickleError) as error:
         print(f"glad-generators: error: {error}", file=sys.stderr)
         return 2
