@@ -57,6 +57,8 @@ def test_options_become_the_config():
         (["--model-option", "depth=3"], "MODEL.KEY=VALUE"),
         (["--dataset", "cifar10"], "--data-root"),
         (["--image-size", "64"], "images are 32x32 px but dataset 'mnist5k' is served at 64 px"),
+        (["--device", "cuda:99"], "device='cuda:99'"),
+        (["--distill-model", "convnett"], "distill_model.*'convnett'"),
     ],
 )
 def test_bad_input_exits_2_with_a_message_and_writes_nothing(distilled_dir, tmp_path, capsys, extra, message):

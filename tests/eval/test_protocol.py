@@ -170,6 +170,12 @@ def test_report_without_other_architectures_has_no_cross_mean():
         ({"lrs": {"vit": -1.0}}, "positive"),
         ({"dsa_strategy": "color_zoom"}, "zoom"),
         ({"models": ("mlp", "mlp")}, "twice"),
+        ({"distill_model": "convnett"}, "distill_model.*unknown architecture 'convnett'"),
+        ({"device": "gpu"}, "device='gpu' is not a torch device name"),
+        (
+            {"device": "cuda:99"},
+            "device='cuda:99': (this machine has no usable cuda|index 99 is out of range)",
+        ),
     ],
 )
 def test_bad_configs_are_refused(kwargs, message):

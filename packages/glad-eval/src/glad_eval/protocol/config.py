@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
+import torch
+
 from .. import models
 from ..augment import DEFAULT_STRATEGY, MODES, parse_strategy
 
@@ -55,6 +57,12 @@ class EvalConfig:
             raise ValueError(f"EvalConfig.models lists an architecture twice: {self.models}")
         for name in self.models:
             models.get_entry(name)  # ValueError listing the zoo
+        try:
+            models.get_entry(self.distill_model)
+        except ValueError as exc:
+            raise ValueError(
+                f"EvalConfig.distill_model (left out of the cross-architecture mean): {exc}"
+            ) from None
         for key in ("num_seeds", "epochs", "batch_size", "test_batch_size"):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -77,6 +85,7 @@ class EvalConfig:
             raise ValueError(f"EvalConfig.dsa_mode={self.dsa_mode!r}; use one of {MODES}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             raise TypeError(f"EvalConfig.seed must be an int, got {type(self.seed).__name__}")
+        check_device(self.device)
 
     def lr_for(self, name: str) -> float:
         """The SGD learning rate of architecture ``name``: the override if given, else the zoo default."""
@@ -87,3 +96,30 @@ class EvalConfig:
         out["models"] = list(self.models)
         out["lrs"] = {name: self.lr_for(name) for name in self.models}
         return out
+
+
+def check_device(device: str) -> None:
+    """ValueError unless ``device`` names a device this machine has (cpu, or an available accelerator and an
+    index below its device count). Creates no accelerator context, so it is safe before torchrun picks a
+    rank's GPU."""
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"EvalConfig.device={device!r} is not a torch device name; use cpu, cuda or cuda:N"
+        ) from None
+    if dev.type == "cpu":
+        return
+    available = torch.accelerator.is_available()
+    accelerator = torch.accelerator.current_accelerator() if available else None
+    if accelerator is None or accelerator.type != dev.type:
+        raise ValueError(
+            f"EvalConfig.device={device!r}: this machine has no usable {dev.type} device (accelerator: "
+            f"{accelerator.type if accelerator else 'none'}); use --device cpu"
+        )
+    count = torch.accelerator.device_count()
+    if dev.index is not None and dev.index >= count:
+        raise ValueError(
+            f"EvalConfig.device={device!r}: index {dev.index} is out of range, this machine has {count} "
+            f"{dev.type} device(s) (0..{count - 1})"
+        )
