@@ -3,14 +3,21 @@ parameter counts, seeded initialisation, and the registry."""
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import subprocess
+import sys
 
 import pytest
 import torch
 from glad_eval import models
+from glad_eval.artifacts import save_distilled
 from glad_eval.models.vit import ViT
 from glad_eval.registry import Registry
 from torch import nn
+
+from .helpers import real_subset
 
 CIFAR_ONLY = {"alexnet_cifar", "resnet18_cifar", "vgg11_cifar"}
 BUILT_INS = {
@@ -269,3 +276,40 @@ def test_registry_loads_entry_point_plugins(monkeypatch):
     with pytest.warns(UserWarning, match="broken"):
         assert registry.names(lambda name, obj: obj) == ["pluginnet"]
     assert registry.get("pluginnet", lambda name, obj: obj) is plugin
+
+
+PLUGIN_MODULE = """
+from torch import nn
+
+
+def build(*, num_classes, in_channels, image_size):
+    return nn.Sequential(nn.Flatten(), nn.Linear(in_channels * image_size * image_size, num_classes))
+
+
+build.default_lr = 0.02
+"""
+
+
+def test_installed_entry_point_architecture_runs_through_the_cli(tmp_path, mnist5k):
+    """An installed distribution declaring a `glad.architectures` entry point: glad-eval finds the
+    architecture by name (case-insensitive), trains it with the factory's default_lr and reports it."""
+    site = tmp_path / "site"
+    (site / "toy_plugin-0.1.dist-info").mkdir(parents=True)
+    (site / "toy_plugin-0.1.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-plugin\n")
+    (site / "toy_plugin-0.1.dist-info" / "entry_points.txt").write_text(
+        "[glad.architectures]\nToyPluginNet = toy_plugin:build\n"
+    )
+    (site / "toy_plugin.py").write_text(PLUGIN_MODULE)
+    images, labels = real_subset(mnist5k, per_class=1)
+    save_distilled(tmp_path / "set", images, labels, {"dataset": "mnist5k"})
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]))
+    argv = [str(tmp_path / "set"), "--models", "ToyPluginNet,mlp"]
+    run = subprocess.run(
+        [sys.executable, "-m", "glad_eval", *argv, "--epochs", "1", "--seeds", "1", "--device", "cpu",
+         "--no-progress", "--distill-model", "mlp", "--out", str(tmp_path / "out")],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    data = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert data["cross_arch_models"] == ["toypluginnet"] and "toypluginnet" in run.stdout
+    assert data["config"]["lrs"]["toypluginnet"] == 0.02  # the factory's default_lr attribute
