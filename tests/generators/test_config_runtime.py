@@ -71,6 +71,11 @@ def test_runtime_settings_are_validated_and_used() -> None:
         G.precision = "fp8"
     with pytest.raises(ValueError, match="ops_impl"):
         G.ops_impl = "cuda"
+    with pytest.raises(ValueError, match="precision"):  # the shared Runtime validates every assignment
+        G.runtime.precision = "fp8"
+    with pytest.raises(ValueError, match="ops_impl"):
+        Runtime(ops_impl="cuda")
+    assert (G.precision, G.ops_impl) == ("fp16", None)
     z, c = torch.randn(2, 64, generator=torch.Generator().manual_seed(0)), torch.tensor([0, 1])
     G.ops_impl = "ref"
     ref = G(z, c)

@@ -47,8 +47,7 @@ class StyleGANXL(nn.Module):
 
     @precision.setter
     def precision(self, value: str) -> None:
-        Runtime(precision=value)  # validates
-        self.runtime.precision = value
+        self.runtime.precision = value  # validated by Runtime
 
     @property
     def ops_impl(self) -> str | None:
@@ -56,8 +55,7 @@ class StyleGANXL(nn.Module):
 
     @ops_impl.setter
     def ops_impl(self, value: str | None) -> None:
-        Runtime(ops_impl=value)  # validates
-        self.runtime.ops_impl = value
+        self.runtime.ops_impl = value  # validated by Runtime
 
     @torch.no_grad()
     def reset_parameters(self, generator: torch.Generator) -> None:

@@ -10,6 +10,7 @@ PRECISIONS = ("fp16", "bf16", "fp32")
 OPS_IMPLS = (None, "ref", "native")
 
 _HALF_DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
+_CHOICES = {"precision": PRECISIONS, "ops_impl": OPS_IMPLS}
 
 
 @dataclass
@@ -24,14 +25,12 @@ class Runtime:
     precision: str = "fp16"
     ops_impl: str | None = None
 
-    def __post_init__(self) -> None:
-        self.validate()
-
-    def validate(self) -> None:
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
-        if self.ops_impl not in OPS_IMPLS:
-            raise ValueError(f"ops_impl must be one of {OPS_IMPLS}, got {self.ops_impl!r}")
+    def __setattr__(self, name: str, value: object) -> None:
+        """Every assignment (the constructor's too) is validated."""
+        choices = _CHOICES.get(name)
+        if choices is not None and value not in choices:
+            raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+        super().__setattr__(name, value)
 
     def layer_dtype(self, use_fp16: bool, device: torch.device, force_fp32: bool) -> torch.dtype:
         """A layer's compute dtype: reduced precision only for `use_fp16` layers on CUDA, not force_fp32."""
