@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glad_generators
+import numpy as np
 import pytest
 import torch
 from glad_generators.nn import modulated_conv
@@ -24,10 +25,18 @@ def test_out_of_range_layer_names_the_valid_range(G, n: int) -> None:
         G.split(n)
 
 
-@pytest.mark.parametrize("n", [None, 2.0, "3", True])
+@pytest.mark.parametrize("n", [None, 2.0, "3", True, torch.tensor(2.0)])
 def test_non_int_layer_is_a_type_error(G, n) -> None:
     with pytest.raises(TypeError, match=r"\[0, 15\]"):
         G.split(n)
+
+
+@pytest.mark.parametrize("n", [np.int64(7), torch.tensor(7)])
+def test_numpy_and_torch_integers_are_accepted(G, n) -> None:
+    split = G.split(n)
+    assert type(split.n) is int and split.n == 7
+    with pytest.raises(ValueError, match=r"\[0, 15\]"):
+        G.split(n * 3)
 
 
 @pytest.mark.parametrize("n", [0, 1, 9, 10, 14, 15])

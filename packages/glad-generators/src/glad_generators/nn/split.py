@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import operator
+
 import torch
 
 from .synthesis import SynthesisNetwork
 
 
 def check_split_index(n: object, num_layers: int) -> int:
-    """Validate a split index: an int with 0 <= n <= num_layers - 1."""
-    if isinstance(n, bool) or not isinstance(n, int):
+    """Validate a split index: an integer (int, numpy or 0-d torch integer) with 0 <= n <= num_layers - 1."""
+    try:
+        index = None if isinstance(n, bool) else operator.index(n)
+    except TypeError:
+        index = None
+    if index is None:
         raise TypeError(
             f"split layer n must be an int in [0, {num_layers - 1}], got {n!r} ({type(n).__name__})"
         )
+    n = index
     if not 0 <= n <= num_layers - 1:
         raise ValueError(
             f"split layer n must be in [0, {num_layers - 1}] for this generator "
