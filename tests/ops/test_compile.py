@@ -1,9 +1,10 @@
 """torch.compile(fullgraph=True, backend='aot_eager') over the public ops on the native kernels: no graph
-breaks, same values and gradients as eager."""
+breaks, same values and gradients as eager; with dynamic=True one graph serves several input shapes."""
 
 from __future__ import annotations
 
 import glad_ops
+import pytest
 import torch
 
 
@@ -16,18 +17,22 @@ def layer(x, b, w):
     return glad_ops.downsample2d(y, f, impl="native")
 
 
-def test_compile_fullgraph_matches_eager(native_cpu):
+@pytest.mark.parametrize(
+    ("dynamic", "shapes"), [(None, [[2, 3, 6, 6]]), (True, [[2, 3, 6, 6], [1, 3, 7, 5]])]
+)
+def test_compile_fullgraph_matches_eager(native_cpu, dynamic, shapes):
     g = torch.Generator().manual_seed(0)
-    x = torch.randn(2, 3, 6, 6, generator=g)
     b = torch.randn(3, generator=g)
     w = torch.randn(1, 3, 1, 1, generator=g)
     torch._dynamo.reset()
-    compiled = torch.compile(layer, fullgraph=True, backend="aot_eager")
-    results = []
-    for fn in (layer, compiled):
-        xs, bs, ws = (t.clone().requires_grad_(True) for t in (x, b, w))
-        y = fn(xs, bs, ws)
-        grads = torch.autograd.grad((y * y).sum(), (xs, bs, ws))
-        results.append((y.detach(), *grads))
-    for eager, comp in zip(*results, strict=True):
-        torch.testing.assert_close(comp, eager, rtol=1e-5, atol=1e-5)
+    compiled = torch.compile(layer, fullgraph=True, backend="aot_eager", dynamic=dynamic)
+    for shape in shapes:
+        x = torch.randn(shape, generator=g)
+        results = []
+        for fn in (layer, compiled):
+            xs, bs, ws = (t.clone().requires_grad_(True) for t in (x, b, w))
+            y = fn(xs, bs, ws)
+            grads = torch.autograd.grad((y * y).sum(), (xs, bs, ws))
+            results.append((y.detach(), *grads))
+        for eager, comp in zip(*results, strict=True):
+            torch.testing.assert_close(comp, eager, rtol=1e-5, atol=1e-5)

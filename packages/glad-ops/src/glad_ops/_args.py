@@ -50,7 +50,7 @@ def check_float(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: expected a number, got {value!r}")
     value = float(value)
-    if not math.isfinite(value):
+    if not -math.inf < value < math.inf:  # NaN fails too; math.isfinite breaks torch.compile(dynamic=True)
         raise ValueError(f"{name}: must be finite, got {value}")
     return value
 
