@@ -121,6 +121,7 @@ class Distiller:
         self.metrics: list[dict[str, Any]] = []
         self.timings = {"setup_s": time.perf_counter() - started, "distill_s": 0.0, "eval_s": 0.0}
         self.status, self.message = "running", ""
+        self.files = {"checkpoint": CHECKPOINT_FILE}  # the run directory's files, as listed in the manifest
         self.group.barrier()  # every rank has checked the run directory before rank 0 writes into it
         if checkpoint is not None:
             self._restore(checkpoint)
@@ -177,11 +178,7 @@ class Distiller:
 
     def _image_gradient(self, latents, labels, classes, seeds) -> tuple[torch.Tensor, torch.Tensor]:
         """dL/draw [n, C, R, R] for the raw generator output, and the loss (0-d)."""
-        with torch.no_grad():
-            raw = torch.cat(
-                [self.generator.render(chunk) for chunk in _chunks(latents, self.config.generator.chunk_size)]
-            )
-        raw.requires_grad_(True)
+        raw = self._render_without_graph(latents).requires_grad_(True)
         images = self.dataset.normalize((raw + 1) / 2)
         batch = SyntheticBatch(images.detach(), labels.to(self.device), classes)
         output = self.objective(batch, seeds)
@@ -234,29 +231,36 @@ class Distiller:
                     self.on_iteration(self.iteration)
         except NonFiniteLossError as error:
             self.status, self.message = "stopped", str(error)
-            self._write_manifest()
+            self.write_manifest()
             raise
         finally:
             bar.close()
         images01 = self.render_images01()
         self.status = "completed"
         if self.group.is_main:
-            files = write_run_outputs(
+            self.files = write_run_outputs(
                 self.run_dir,
                 latents=dict(zip(self.latent_names, self.latents, strict=True)),
                 images01=images01,
                 labels=self.labels,
                 meta=self._artifact_meta(),
             )
-            self._write_manifest(files)
+            self.write_manifest()
         return RunResult(self.run_dir, self.iteration, images01, self.labels, self.loss_history, self.metrics)
 
-    @torch.no_grad()
     def render_images01(self) -> torch.Tensor:
         """All distilled images, float32 [N, C, R, R] in [0, 1] (clamped), on the CPU."""
-        chunks = _chunks([t.detach() for t in self.latents], self.config.generator.chunk_size)
-        raw = torch.cat([self.generator.render(chunk).float().cpu() for chunk in chunks])
+        raw = self._render_without_graph([t.detach() for t in self.latents]).float().cpu()
         return ((raw + 1) / 2).clamp(0, 1)
+
+    @torch.no_grad()
+    def _render_without_graph(self, latents: list[torch.Tensor]) -> torch.Tensor:
+        """Raw images [n, C, R, R] in about [-1, 1] of the latent rows, rendered chunk by chunk, no graph."""
+        size = self.config.generator.chunk_size
+        count = latents[0].shape[0]
+        return torch.cat(
+            [self.generator.render(tuple(t[i : i + size] for t in latents)) for i in range(0, count, size)]
+        )
 
     def evaluate(self, settings=None, *, progress: bool | None = None):
         """Evaluate the current images with glad_eval's protocol; the report is appended to `metrics`."""
@@ -293,7 +297,7 @@ class Distiller:
                 "timings": self.timings,
             },
         )
-        self._write_manifest()
+        self.write_manifest()
 
     def _restore(self, checkpoint: dict[str, Any]) -> None:
         self.iteration = int(checkpoint["iteration"])
@@ -317,7 +321,8 @@ class Distiller:
             "latents": self.latent_groups,
         }
 
-    def _write_manifest(self, files: dict[str, str] | None = None) -> None:
+    def write_manifest(self) -> None:
+        """Rewrite manifest.json (rank 0) with the run's current state and `files`."""
         if not self.group.is_main:
             return
         iterations = max(self.iteration, 1)
@@ -341,13 +346,6 @@ class Distiller:
                 "timings": {**self.timings, "seconds_per_iteration": self.timings["distill_s"] / iterations},
                 "loss_history": self.loss_history,
                 "metrics": self.metrics,
-                "files": files or {"checkpoint": CHECKPOINT_FILE},
+                "files": self.files,
             },
         )
-
-
-def _chunks(latents: list[torch.Tensor], size: int):
-    """Tuples of row chunks (rows i..i+size of every latent tensor)."""
-    count = latents[0].shape[0]
-    for start in range(0, count, size):
-        yield tuple(t[start : start + size] for t in latents)

@@ -64,12 +64,8 @@ def distill_from_args(args: argparse.Namespace):
     distiller = Distiller(config, run_dir, resume=args.resume, progress=not args.no_progress)
     result = distiller.run()
     if distiller.group.is_main:
-        print(
-            f"distilled {len(result.labels)} images in {run_dir} (loss {result.loss_history[-1]:.4g}"
-            if result.loss_history
-            else f"distilled {len(result.labels)} images in {run_dir} (no iterations",
-            end=")\n",
-        )
+        loss = f"loss {result.loss_history[-1]:.4g}" if result.loss_history else "no iterations"
+        print(f"distilled {len(result.labels)} images in {run_dir} ({loss})")
     return distiller, result
 
 
@@ -92,14 +88,8 @@ def run_run(args: argparse.Namespace) -> int:
     report = distiller.evaluate(progress=not args.no_progress)
     if distiller.group.is_main:
         report.write(result.run_dir / "eval")
-        distiller._write_manifest(
-            {
-                "latents": "latents.safetensors",
-                "images": "images.safetensors",
-                "grid": "grid.png",
-                "eval": "eval",
-            }
-        )
+        distiller.files["eval"] = "eval"
+        distiller.write_manifest()
         print(report.format_table())
         print(f"results: {result.run_dir / 'eval'}")
         print(f"grid: {result.run_dir / 'grid.png'}")
