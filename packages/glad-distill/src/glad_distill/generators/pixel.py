@@ -31,9 +31,6 @@ class PixelGenerator:
         self.num_classes = dataset.num_classes
         self.channels = dataset.channels
         self.resolution = dataset.image_size
-        shape = (1, self.channels, 1, 1)
-        self._mean = torch.tensor(dataset.mean, dtype=torch.float32, device=self.device).view(shape)
-        self._std = torch.tensor(dataset.std, dtype=torch.float32, device=self.device).view(shape)
 
     def init_latents(self, labels: torch.Tensor, *, generator: torch.Generator) -> tuple[torch.Tensor, ...]:
         """Pixels float32 [N, C, R, R] in classifier space."""
@@ -49,7 +46,7 @@ class PixelGenerator:
 
     def render(self, latents: tuple[torch.Tensor, ...]) -> torch.Tensor:
         (pixels,) = latents
-        return (pixels * self._std + self._mean) * 2 - 1
+        return self.dataset.denormalize(pixels) * 2 - 1
 
     def identity(self) -> dict:
         return {"name": "pixel", "class": "glad_distill.generators.pixel.PixelGenerator", "init": self.init}
