@@ -60,17 +60,14 @@ def cuda_tag(nvcc: str) -> str | None:
 
 
 def local_tag(native: bool) -> str:
-    """The local version tag of the wheel about to be built (and, for CUDA, point CMake at the same nvcc)."""
+    """The local version tag of the wheel about to be built."""
     if not native:
         return "ref"
     if os.environ.get("GLAD_OPS_CUDA", "AUTO").strip().upper() in ("OFF", "0", "FALSE", "NO"):
         return "cpu"
     nvcc = find_nvcc()
     tag = cuda_tag(nvcc) if nvcc else None
-    if tag is None:
-        return "cpu"
-    os.environ.setdefault("CUDACXX", nvcc)
-    return tag
+    return "cpu" if tag is None else tag
 
 
 def write_version(native: bool) -> str:
@@ -79,6 +76,16 @@ def write_version(native: bool) -> str:
     VERSION_FILE.parent.mkdir(parents=True, exist_ok=True)
     VERSION_FILE.write_text(f'__version__ = "{version}"\n')
     return version
+
+
+def _native_settings(config_settings: dict | None, version: str) -> dict:
+    """Pin CMake's CUDA compiler to the nvcc the version tag names: a kept build tree caches the nvcc of its
+    first configure, so after a change of CUDA_HOME the wheel would be tagged with one toolkit and built with
+    another. (A changed CMAKE_CUDA_COMPILER makes CMake start the configure afresh.)"""
+    settings = dict(config_settings or {})
+    if "+cu" in version:
+        settings["cmake.define.CMAKE_CUDA_COMPILER"] = find_nvcc()
+    return settings
 
 
 def _pure_settings(config_settings: dict | None) -> dict:
@@ -96,7 +103,7 @@ def _build(hook, wheel_directory, config_settings, metadata_directory) -> str:
     version = write_version(True)
     _log(f"building glad-ops {version} with compiled kernels")
     try:
-        return hook(wheel_directory, config_settings, metadata_directory)
+        return hook(wheel_directory, _native_settings(config_settings, version), metadata_directory)
     except (Exception, SystemExit) as err:  # noqa: BLE001 - any native build failure falls back
         _warn_failed("the glad-ops kernels", err)
     if not version.endswith(("+cpu", "+ref")):
