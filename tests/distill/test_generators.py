@@ -252,23 +252,19 @@ def test_generator_plugs_in_through_an_entry_point(monkeypatch, tmp_path, mnist,
     assert distiller.latent_names == ("code",) and not torch.equal(distiller.latents[0], before)
 
 
-class HalfPrecisionDecoder:
-    """A user's generator that keeps its latents and computes in bfloat16 (as fp16/bf16 generator layers do)
-    and returns float32 images."""
-
-    latent_names = ("code",)
+class HalfPrecisionDecoder(LinearDecoder):
+    """LinearDecoder keeping its latents and computing in bfloat16 (as fp16/bf16 generator layers do); it
+    returns float32 images."""
 
     def __init__(self, dataset):
-        self.num_classes, self.channels, self.resolution = dataset.num_classes, dataset.channels, 32
-        weight = torch.randn(16, 32 * 32, generator=torch.Generator().manual_seed(0)) / 4
-        self.weight = weight.to(torch.bfloat16)
+        super().__init__(dataset)
+        self.weight = self.weight.to(torch.bfloat16)
 
     def init_latents(self, labels, *, generator):
-        return (torch.randn(len(labels), 16, generator=generator).to(torch.bfloat16),)
+        return tuple(t.to(torch.bfloat16) for t in super().init_latents(labels, generator=generator))
 
     def render(self, latents):
-        images = torch.tanh(latents[0].to(torch.bfloat16) @ self.weight)
-        return images.float().view(-1, 1, 32, 32)
+        return super().render((latents[0].to(torch.bfloat16),)).float()
 
 
 def test_latents_are_float32_master_copies_of_a_bf16_generator(monkeypatch, mnist, make_config, tmp_path):
