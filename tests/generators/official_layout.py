@@ -89,6 +89,20 @@ class EmbeddingObj(Obj):
         return torch.nn.Embedding(*weight.shape, _weight=weight.clone(), _freeze=True).eval()
 
 
+def recipe_from_attribute_dump(reference: dict) -> RecipeConfig:
+    """The construction recipe of the generator an attribute dump (config.json) describes."""
+    stem = reference["synthesis"]["init_kwargs"]  # the stem's constructor kwargs (spec §4.2)
+    return RecipeConfig(
+        resolution=reference["img_resolution"],
+        num_classes=reference["c_dim"],
+        img_channels=reference["img_channels"],
+        channel_base=stem["channel_base"],
+        channel_max=stem["channel_max"],
+        stem_layers=stem["num_layers"],
+        stem_magnitude_ema_beta=stem["magnitude_ema_beta"],
+    )
+
+
 @torch.no_grad()
 def random_generator(recipe: RecipeConfig, seed: int) -> StyleGANXL:
     """A calibrated random generator of `recipe` whose biases, input affine weight, magnitude_ema and w_avg

@@ -11,6 +11,7 @@ import pytest
 import torch
 from glad_generators.layer_table import RecipeConfig, imagenet_config
 from glad_generators.lowpass import kaiser_lowpass
+from official_layout import recipe_from_attribute_dump
 from safetensors.torch import load_file
 
 # spec §2.1: (#layers, num_ws, layer names the table lists, in order; "…" ranges left out)
@@ -132,23 +133,10 @@ def test_gen32_table_matches_spec_5_1(shared_dir: Path) -> None:
         assert_row_matches(layer, row)
 
 
-def _recipe_for(reference: dict) -> RecipeConfig:
-    stem = reference["synthesis"]["init_kwargs"]  # the stem's constructor kwargs (spec §4.2)
-    return RecipeConfig(
-        resolution=reference["img_resolution"],
-        num_classes=reference["c_dim"],
-        img_channels=reference["img_channels"],
-        channel_base=stem["channel_base"],
-        channel_max=stem["channel_max"],
-        stem_layers=stem["num_layers"],
-        stem_magnitude_ema_beta=stem["magnitude_ema_beta"],
-    )
-
-
 def test_recipe_reproduces_official_constructor_attributes(generator_dir: Path) -> None:
     """The recipe (stem + superres stages) gives exactly the attributes the official constructors produced."""
     reference = json.loads((generator_dir / "config.json").read_text())
-    config = imagenet_config(_recipe_for(reference))
+    config = imagenet_config(recipe_from_attribute_dump(reference))
     assert config.layer_names == reference["synthesis"]["layer_names"]
     for layer in config.layers:
         ref = reference["synthesis"]["layers"][layer.name]

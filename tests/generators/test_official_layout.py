@@ -20,21 +20,11 @@ from official_layout import (
     official_objects,
     official_pickle_bytes,
     random_generator,
+    recipe_from_attribute_dump,
     with_other_weights,
 )
 
 NOT_COMPARED = {"path_stem"}  # a file path on the machine that grew the generator
-
-
-def _gen32_recipe(reference: dict) -> RecipeConfig:
-    stem = reference["synthesis"]["init_kwargs"]
-    return RecipeConfig(
-        resolution=reference["img_resolution"],
-        num_classes=reference["c_dim"],
-        channel_base=stem["channel_base"],
-        channel_max=stem["channel_max"],
-        stem_magnitude_ema_beta=stem["magnitude_ema_beta"],
-    )
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -86,7 +76,7 @@ def test_writer_reproduces_the_real_gen32_pickle_and_dump(fixtures_dir: Path, tm
     gen32 = fixtures_dir / "gen32"
     reference = json.loads((gen32 / "config.json").read_text())
     G = glad_generators.load(gen32)
-    root = official_objects(G, _gen32_recipe(reference))
+    root = official_objects(G, recipe_from_attribute_dump(reference))
     path = tmp_path / "written.pkl"
     path.write_bytes(official_pickle_bytes({"G_ema": root}, 32))
     written, _ = safe_load_pickle(path)
