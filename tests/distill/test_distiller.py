@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import torch
 from glad_distill import Distiller, NonFiniteLossError
@@ -175,3 +176,35 @@ def test_registered_objective_sees_images_normalised_with_the_dataset_statistics
     assert manifest["config"]["method"] == "test-recording" and manifest["status"] == "completed"
     assert manifest["seeds"] == {"run": 0, "generator_weights": 0, "evaluation": 0}
     assert manifest["timings"]["distill_s"] > 0 and manifest["timings"]["setup_s"] > 0
+
+
+def test_grid_has_one_row_per_class_in_label_order():
+    from glad_distill.grid import image_grid
+
+    g = torch.Generator().manual_seed(0)
+    images = torch.rand(5, 1, 4, 4, generator=g)
+    labels = torch.tensor([2, 0, 2, 1, 0])
+    grid = torch.from_numpy(np.array(image_grid(images, labels, min_cell=8, gap=1))).permute(2, 0, 1)
+    assert grid.shape == (3, 1 + 3 * 9, 1 + 2 * 9)  # 3 classes x 2 columns of 8 px cells, 1 px gaps
+    for row, indices in enumerate(([1, 4], [3], [0, 2])):
+        for column, index in enumerate(indices):
+            cell = grid[:, 1 + 9 * row : 9 + 9 * row, 1 + 9 * column : 9 + 9 * column]
+            expected = (images[index].repeat_interleave(2, 1).repeat_interleave(2, 2) * 255).round()
+            assert torch.equal(cell, expected.to(torch.uint8).expand(3, -1, -1))
+    assert (grid[:, 10:18, 10:18] == 128).all()  # class 1 has one image: its second cell stays grey
+
+
+def test_non_finite_loss_through_the_cli_exits_with_the_message(tmp_path, capsys):
+    from glad_distill.cli import main
+
+    out = tmp_path / "run"
+    args = ["distill", "--generator", "pixel", "--layer", "-1", "--iterations", "3", "--batch-real", "8",
+            "--net-width", "8", "--lr-img", "1e30", "--checkpoint-every", "1", "--no-progress",
+            "--out", str(out)]  # fmt: skip
+    assert main(args) == 1
+    assert "stopped" in capsys.readouterr().err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert (
+        manifest["status"] == "stopped"
+        and load_checkpoint(out)["iteration"] == manifest["checkpoint_iteration"]
+    )
