@@ -8,9 +8,11 @@ from ._args import check_filter, check_float, check_input, filter_size, parse_fa
 from .upfirdn2d import upfirdn2d
 
 
-def _filter_dims(x: torch.Tensor, f: torch.Tensor | None) -> tuple[int, int]:
+def _checked_filter(x: torch.Tensor, f: object) -> tuple[torch.Tensor | None, int, int]:
+    """(f on x's device, fw, fh), checked once here; upfirdn2d's own check then finds it in place."""
     check_input(x, ndim=4)
-    return filter_size(check_filter(f, "f", x.device))
+    f = check_filter(f, "f", x.device)
+    return (f, *filter_size(f))
 
 
 def filter2d(
@@ -22,7 +24,7 @@ def filter2d(
     impl: str | None = None,
 ) -> torch.Tensor:
     """Filter x [N, C, H, W] with f, padded so that padding=0 keeps the size [N, C, H, W]."""
-    fw, fh = _filter_dims(x, f)
+    f, fw, fh = _checked_filter(x, f)
     px0, px1, py0, py1 = parse_padding(padding)
     pad = [px0 + fw // 2, px1 + (fw - 1) // 2, py0 + fh // 2, py1 + (fh - 1) // 2]
     return upfirdn2d(x, f, padding=pad, flip_filter=flip_filter, gain=gain, impl=impl)
@@ -38,7 +40,7 @@ def upsample2d(
     impl: str | None = None,
 ) -> torch.Tensor:
     """Upsample x [N, C, H, W] by `up` (int or [x, y]) with filter f -> [N, C, H*up_y, W*up_x]."""
-    fw, fh = _filter_dims(x, f)
+    f, fw, fh = _checked_filter(x, f)
     ux, uy = parse_factor(up, "up")
     gain = check_float(gain, "gain")
     px0, px1, py0, py1 = parse_padding(padding)
@@ -56,7 +58,7 @@ def downsample2d(
     impl: str | None = None,
 ) -> torch.Tensor:
     """Filter x [N, C, H, W] with f and keep every `down`-th sample -> [N, C, H//down_y, W//down_x]."""
-    fw, fh = _filter_dims(x, f)
+    f, fw, fh = _checked_filter(x, f)
     dx, dy = parse_factor(down, "down")
     px0, px1, py0, py1 = parse_padding(padding)
     pad = [px0 + (fw - dx + 1) // 2, px1 + (fw - dx) // 2, py0 + (fh - dy + 1) // 2, py1 + (fh - dy) // 2]
