@@ -223,6 +223,26 @@ def test_kernels_run_on_the_current_stream(native_cuda):
     assert torch.equal(got[0], expected[0]) and torch.equal(got[1], expected[1])
 
 
+def test_no_host_sync_on_the_generator_hot_path(native_cuda):
+    """Forward and backward of the ops never make the host wait for the GPU; in particular identity (None)
+    filters, as in ToRGB layers, are made on the device rather than copied from the host."""
+    g = torch.Generator().manual_seed(7)
+    x = torch.randn(2, 4, 8, 8, generator=g).to(CUDA).requires_grad_(True)
+    b = torch.randn(4, generator=g).to(CUDA).requires_grad_(True)
+    f = glad_ops.setup_filter(torch.kaiser_window(8, periodic=False), device=CUDA)
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        y = glad_ops.filtered_lrelu(x, f, f, b, up=2, down=2, padding=[5, 4, 5, 4], clamp=256, impl="native")
+        y = glad_ops.filtered_lrelu(y, None, None, b, gain=1.0, slope=1.0, clamp=256, impl="native")
+        y = glad_ops.upfirdn2d(y, None, up=2, impl="native") + glad_ops.upsample2d(y, f, impl="native")
+        y = glad_ops.bias_act(y, b, act="lrelu", impl="native")
+        y.backward(torch.ones_like(y))
+    finally:
+        torch.cuda.set_sync_debug_mode(0)
+    assert x.grad.shape == x.shape and b.grad.shape == b.shape
+
+
 def test_generic_path_for_filters_too_large_for_shared_memory(native_cuda):
     """96x96 2-D filters leave no tile that fits an H100's shared memory (see the emulator's planner): the
     three-step generic path must give the reference's values and gradients."""

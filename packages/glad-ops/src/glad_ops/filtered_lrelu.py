@@ -21,8 +21,6 @@ from ._args import (
 )
 from ._dispatch import use_native
 
-IDENTITY_1D = torch.ones([1], dtype=torch.float32)
-
 
 def _check_factor(value: object, name: str) -> int:
     if isinstance(value, (list, tuple)):
@@ -91,7 +89,8 @@ def filtered_lrelu(
             f"({padded_h - fuh + 1}x{padded_w - fuw + 1}); increase padding or use a smaller filter"
         )
     if use_native(x, impl, "filtered_lrelu"):
-        ident = IDENTITY_1D.to(x.device)
+        # the identity filter, made on x's device (a copy from the host would sync a CUDA stream)
+        ident = torch.ones([1], dtype=torch.float32, device=x.device)
         y, _mask = torch.ops.glad_ops.filtered_lrelu(
             x.contiguous(),
             ident if fu is None else fu,

@@ -17,8 +17,6 @@ from ._args import (
 )
 from ._dispatch import use_native
 
-IDENTITY_2D = torch.ones([1, 1], dtype=torch.float32)
-
 
 def upfirdn2d(
     x: torch.Tensor,
@@ -63,7 +61,8 @@ def upfirdn2d(
             f"({padded_h}x{padded_w}); increase padding or use a smaller filter"
         )
     if use_native(x, impl, "upfirdn2d"):
-        f = IDENTITY_2D.to(x.device) if f is None else f
+        if f is None:  # the identity, made on x's device (a copy from the host would sync a CUDA stream)
+            f = torch.ones([1, 1], dtype=torch.float32, device=x.device)
         return torch.ops.glad_ops.upfirdn2d(
             x.contiguous(), f, ux, uy, dx, dy, px0, px1, py0, py1, flip_filter, gain
         )

@@ -6,11 +6,11 @@ import torch
 import torch.nn.functional as F
 
 
-def scaled_filter(f: torch.Tensor | None, gain: float, dtype: torch.dtype) -> torch.Tensor:
-    """f (float32 1-D/2-D; None = [[1]]) times gain**(f.ndim/2), in float32, then cast to dtype."""
+def scaled_filter(f: torch.Tensor | None, gain: float, x: torch.Tensor) -> torch.Tensor:
+    """f (float32 1-D/2-D on x's device; None = [[1]]) times gain**(f.ndim/2) in float32, as x's dtype."""
     if f is None:
-        f = torch.ones([1, 1], dtype=torch.float32)
-    return (f * (gain ** (f.ndim / 2))).to(dtype)
+        f = torch.ones([1, 1], dtype=torch.float32, device=x.device)
+    return (f * (gain ** (f.ndim / 2))).to(x.dtype)
 
 
 def _fir(x: torch.Tensor, f: torch.Tensor, flip_filter: bool) -> torch.Tensor:
@@ -44,7 +44,7 @@ def upfirdn2d(
     # Zero-pad first, then crop: a crop may reach past the samples into the padding of the other side.
     x = F.pad(x, [max(px0, 0), max(px1, 0), max(py0, 0), max(py1, 0)])
     x = x[:, :, max(-py0, 0) : x.shape[2] - max(-py1, 0), max(-px0, 0) : x.shape[3] - max(-px1, 0)]
-    f = scaled_filter(f, gain, x.dtype).to(x.device)
+    f = scaled_filter(f, gain, x)
     if f.ndim == 1:
         x = _fir(x, f[None, :], flip_filter)
         x = _fir(x, f[:, None], flip_filter)
