@@ -9,6 +9,7 @@ import pytest
 import torch
 from glad_eval.artifacts import save_distilled
 from glad_eval.cli import build_parser, config_from_args, main
+from PIL import Image
 
 from .helpers import real_subset
 
@@ -73,3 +74,36 @@ def test_bad_images_exit_2(tmp_path, capsys):
     save_distilled(tmp_path / "gray", torch.rand(3, 1, 32, 32), torch.tensor([0, 1, 2]))
     assert main([str(tmp_path / "gray"), "--no-progress", "--device", "cpu"]) == 2
     assert "class(es) [3, 4, 5, 6, 7, 8, 9]" in capsys.readouterr().err
+
+
+def write_png_tree(root, images, labels):
+    """An ImageFolder tree: root/<label>/<k>.png, grayscale 8-bit."""
+    for k, (image, label) in enumerate(zip(images, labels.tolist(), strict=True)):
+        (root / str(label)).mkdir(parents=True, exist_ok=True)
+        pixels = (image[0] * 255).round().to(torch.uint8).numpy()
+        Image.fromarray(pixels).save(root / str(label) / f"{k}.png")
+
+
+def test_png_image_folder_end_to_end_with_progress_bars(tmp_path, mnist5k, capsys):
+    images, labels = real_subset(mnist5k, per_class=1)
+    write_png_tree(tmp_path / "pngs", images, labels)
+    out = tmp_path / "results"
+    argv = [str(tmp_path / "pngs"), "--dataset", "mnist5k", "--models", "mlp", "--seeds", "1",
+            "--epochs", "2", "--device", "cpu", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "evaluating on mnist5k" in captured.err and "mlp #0" in captured.err  # the job and epoch bars
+    data = json.loads((out / "results.json").read_text())
+    assert data["num_images"] == 10 and len(data["per_model"]["mlp"]["accuracies"]) == 1
+
+
+def test_png_image_folder_with_an_empty_class_exits_2(tmp_path, mnist5k, capsys):
+    images, labels = real_subset(mnist5k, per_class=1)
+    write_png_tree(tmp_path / "pngs", images, labels)
+    for png in (tmp_path / "pngs" / "7").iterdir():
+        png.unlink()
+    assert (
+        main([str(tmp_path / "pngs"), "--no-progress", "--device", "cpu", "--out", str(tmp_path / "r")]) == 2
+    )
+    assert re.search(r"class folder .*7 holds no images", capsys.readouterr().err)
+    assert not (tmp_path / "r").exists()
