@@ -11,6 +11,8 @@ import numbers
 
 import torch
 
+from ._geometry import filter_dims
+
 FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 IMPLS = (None, "ref", "native")
 
@@ -119,9 +121,17 @@ def check_filter(f: object, name: str, device: torch.device) -> torch.Tensor | N
 
 def filter_size(f: torch.Tensor | None) -> tuple[int, int]:
     """(fw, fh) of a filter; 1-D filters are square, None is 1x1."""
-    if f is None:
-        return 1, 1
-    return (f.shape[-1], f.shape[0]) if f.ndim == 2 else (f.shape[0], f.shape[0])
+    return (1, 1) if f is None else filter_dims(f.shape)
+
+
+def check_filter_fits(name: str, f_size: tuple[int, int], image_size: tuple[int, int], image: str) -> None:
+    """ValueError naming filter `name` when its (fw, fh) exceeds the (w, h) of the image it slides over."""
+    (fw, fh), (w, h) = f_size, image_size
+    if w < fw or h < fh:
+        raise ValueError(
+            f"{name}: the {fh}x{fw} filter is larger than the {image} ({h}x{w}); "
+            "increase padding or use a smaller filter"
+        )
 
 
 def check_same_device(x: torch.Tensor, other: torch.Tensor, name: str) -> None:

@@ -11,6 +11,7 @@ from ._args import (
     check_bias,
     check_clamp,
     check_filter,
+    check_filter_fits,
     check_flag,
     check_float,
     check_impl,
@@ -76,18 +77,10 @@ def filtered_lrelu(
         raise ValueError(f"slope: must be >= 0, got {slope}")
     clamp = check_clamp(clamp)
     flip_filter = check_flag(flip_filter, "flip_filter")
-    (fuw, fuh), (fdw, fdh) = filter_size(fu), filter_size(fd)
+    fuw, fuh = filter_size(fu)
     padded_w, padded_h = x.shape[3] * up + px0 + px1, x.shape[2] * up + py0 + py1
-    if padded_w < fuw or padded_h < fuh:
-        raise ValueError(
-            f"fu: the {fuh}x{fuw} filter is larger than the upsampled and padded input "
-            f"({padded_h}x{padded_w}); increase padding or use a smaller filter"
-        )
-    if padded_w - fuw + 1 < fdw or padded_h - fuh + 1 < fdh:
-        raise ValueError(
-            f"fd: the {fdh}x{fdw} filter is larger than the intermediate image "
-            f"({padded_h - fuh + 1}x{padded_w - fuw + 1}); increase padding or use a smaller filter"
-        )
+    check_filter_fits("fu", (fuw, fuh), (padded_w, padded_h), "upsampled and padded input")
+    check_filter_fits("fd", filter_size(fd), (padded_w - fuw + 1, padded_h - fuh + 1), "intermediate image")
     if use_native(x, impl, "filtered_lrelu"):
         # the identity filter, made on x's device (a copy from the host would sync a CUDA stream)
         ident = torch.ones([1], dtype=torch.float32, device=x.device)

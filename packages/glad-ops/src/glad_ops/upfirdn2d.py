@@ -7,6 +7,7 @@ import torch
 from . import _ref
 from ._args import (
     check_filter,
+    check_filter_fits,
     check_flag,
     check_float,
     check_impl,
@@ -53,13 +54,8 @@ def upfirdn2d(
     px0, px1, py0, py1 = parse_padding(padding)
     flip_filter = check_flag(flip_filter, "flip_filter")
     gain = check_float(gain, "gain")
-    fw, fh = filter_size(f)
-    padded_w, padded_h = x.shape[3] * ux + px0 + px1, x.shape[2] * uy + py0 + py1
-    if padded_w < fw or padded_h < fh:
-        raise ValueError(
-            f"f: the {fh}x{fw} filter is larger than the upsampled and padded input "
-            f"({padded_h}x{padded_w}); increase padding or use a smaller filter"
-        )
+    padded = (x.shape[3] * ux + px0 + px1, x.shape[2] * uy + py0 + py1)
+    check_filter_fits("f", filter_size(f), padded, "upsampled and padded input")
     if use_native(x, impl, "upfirdn2d"):
         if f is None:  # the identity, made on x's device (a copy from the host would sync a CUDA stream)
             f = torch.ones([1, 1], dtype=torch.float32, device=x.device)
