@@ -71,10 +71,13 @@ class StyleGANXL(nn.Module):
         truncation_cutoff: int | None = None,
         force_fp32: bool = False,
         noise_mode: str = "const",
+        update_emas: bool = False,
     ) -> torch.Tensor:
         """Images [N, img_channels, R, R] float32 = synthesis(mapping(z, c, ...)); see the class docstring."""
-        ws = self.mapping(z, c, truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff)
-        return self.synthesis(ws, force_fp32=force_fp32, noise_mode=noise_mode)
+        ws = self.mapping(
+            z, c, truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff, update_emas=update_emas
+        )
+        return self.synthesis(ws, force_fp32=force_fp32, noise_mode=noise_mode, update_emas=update_emas)
 
     def split(self, n: int) -> LayerSplit:
         """GLaD's split before layer n (0 <= n <= len(layer_names) - 1); see `LayerSplit`."""

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from ..config import MappingConfig
+from .api_compat import check_compat_kwargs
 from .fully_connected import FullyConnectedLayer
 from .runtime import Runtime
 
@@ -100,6 +101,7 @@ class MappingNetwork(nn.Module):
         c: torch.Tensor,
         truncation_psi: float = 1.0,
         truncation_cutoff: int | None = None,
+        update_emas: bool = False,
     ) -> torch.Tensor:
         """Map latents to ws.
 
@@ -108,9 +110,11 @@ class MappingNetwork(nn.Module):
             c: one-hot float [N, num_classes] (only the argmax is used) or int64 labels [N].
             truncation_psi: lerp factor toward the class centre w_avg[class] (1 = no truncation).
             truncation_cutoff: truncate ws[:, :cutoff] only (None = all num_ws).
+            update_emas: official-API keyword; only False is accepted (see `check_compat_kwargs`).
         Returns:
             ws [N, num_ws, w_dim] float32.
         """
+        check_compat_kwargs(update_emas=update_emas)
         if z.dim() != 2 or z.shape[1] != self.z_dim:
             raise ValueError(f"z must have shape [N, {self.z_dim}], got {tuple(z.shape)}")
         if truncation_cutoff is not None and not 0 <= int(truncation_cutoff) <= self.num_ws:

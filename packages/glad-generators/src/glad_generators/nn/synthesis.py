@@ -6,11 +6,10 @@ import torch
 from torch import nn
 
 from ..config import GeneratorConfig
+from .api_compat import check_compat_kwargs
 from .runtime import Runtime
 from .synthesis_input import SynthesisInput
 from .synthesis_layer import SynthesisLayer
-
-NOISE_MODES = ("const", "random", "none")
 
 
 class SynthesisNetwork(nn.Module):
@@ -99,12 +98,17 @@ class SynthesisNetwork(nn.Module):
         x = self.run_layers(features, ws, n, len(self.layer_names), force_fp32)
         return (x * self.output_scale).to(torch.float32)
 
-    def forward(self, ws: torch.Tensor, force_fp32: bool = False, noise_mode: str = "const") -> torch.Tensor:
+    def forward(
+        self,
+        ws: torch.Tensor,
+        force_fp32: bool = False,
+        noise_mode: str = "const",
+        update_emas: bool = False,
+    ) -> torch.Tensor:
         """Full synthesis: images [N, img_channels, R, R] float32.
 
-        `noise_mode` is accepted for StyleGAN API compatibility and has no effect (StyleGAN3/XL has no noise).
+        `noise_mode` and `update_emas`: StyleGAN API compatibility (see `check_compat_kwargs`).
         """
-        if noise_mode not in NOISE_MODES:
-            raise ValueError(f"noise_mode must be one of {NOISE_MODES}, got {noise_mode!r}")
+        check_compat_kwargs(noise_mode=noise_mode, update_emas=update_emas)
         ws = self.check_ws(ws)
         return self.render(self.input(ws[:, 0]), ws, 0, force_fp32)
