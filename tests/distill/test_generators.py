@@ -88,6 +88,11 @@ def test_w_only_latents_render_the_full_synthesis():
     torch.testing.assert_close(adapter.render((ws,)), G.synthesis(ws))
 
 
+def test_rand_f_without_a_split_is_refused():
+    with pytest.raises(ValueError, match="init 'rand_f' replaces the features F_n"):
+        StyleGANLatents(small_generator(), layer=None, init="rand_f")
+
+
 def test_out_of_range_layer_is_refused_with_the_valid_range(mnist):
     with pytest.raises(ValueError, match=r"layer 16 is out of range.*0\.\.15"):
         build_generator(context(mnist, layer=16, channel_base=256, channel_max=8))

@@ -50,6 +50,11 @@ class StyleGANLatents:
             )
         if init not in STYLEGAN_INITS:
             raise ValueError(f"StyleGAN-XL init must be one of {', '.join(STYLEGAN_INITS)}, got {init!r}")
+        if init == "rand_f" and layer is None:
+            raise ValueError(
+                "init 'rand_f' replaces the features F_n, but with --layer -1 the latents are w+ alone; "
+                "choose a split layer (--layer n) or another init (random, avg_w)"
+            )
         if class_map is not None and any(not 0 <= c < max(G.num_classes, 1) for c in class_map):
             raise ValueError(
                 f"class_map entries must be generator classes in 0..{G.num_classes - 1}, got {class_map}"
