@@ -70,6 +70,21 @@ def test_bad_input_exits_2_with_a_message_and_writes_nothing(distilled_dir, tmp_
     assert not out.exists()
 
 
+def test_out_that_cannot_be_a_directory_is_refused_before_training(
+    distilled_dir, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr("glad_eval.cli.evaluate", lambda *a, **k: pytest.fail("training started"))
+    taken = tmp_path / "taken"
+    taken.write_text("keep me")
+    for out, message in (
+        (taken, "a file of that name exists"),
+        (taken / "sub", "is not a writable directory"),
+    ):
+        assert main([str(distilled_dir), "--out", str(out), "--no-progress", "--device", "cpu"]) == 2
+        assert message in capsys.readouterr().err
+    assert taken.read_text() == "keep me"
+
+
 def test_bad_images_exit_2(tmp_path, capsys):
     save_distilled(tmp_path / "gray", torch.rand(3, 1, 32, 32), torch.tensor([0, 1, 2]))
     assert main([str(tmp_path / "gray"), "--no-progress", "--device", "cpu"]) == 2

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import ast
+import os
 import sys
+from pathlib import Path
 
 import torch
 
@@ -116,12 +118,25 @@ def config_from_args(args: argparse.Namespace) -> EvalConfig:
     )
 
 
+def check_out_dir(out: str | None) -> None:
+    """ValueError unless ``--out`` can become a directory we may write (checked before hours of training)."""
+    if out is None:
+        return
+    path = Path(out).expanduser().absolute()
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"--out {out}: a file of that name exists; pass a directory for results.json/.csv")
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {out}: cannot create it, {existing} is not a writable directory")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 2 bad input)."""
     args = build_parser().parse_args(argv)
     try:
         config = config_from_args(args)
         config.validate()
+        check_out_dir(args.out)
         world = init_from_env(config.device)
         distilled = load_distilled(args.path)
         dataset_name = args.dataset or distilled.meta.get("dataset") or DEFAULT_DATASET
@@ -129,14 +144,15 @@ def main(argv: list[str] | None = None) -> int:
             dataset_name, root=args.data_root, image_size=args.image_size, download=args.download
         )
         report = evaluate(distilled.images, distilled.labels, dataset, config, progress=not args.no_progress)
+        if world.is_main:
+            print(report.format_table())
+            if args.out:
+                json_path, csv_path = report.write(args.out)
+                print(f"wrote {json_path} and {csv_path}")
     except (ValueError, TypeError, FileNotFoundError) as exc:
         print(f"glad-eval: error: {exc}", file=sys.stderr)
         return 2
-    if world.is_main:
-        print(report.format_table())
-        if args.out:
-            json_path, csv_path = report.write(args.out)
-            print(f"wrote {json_path} and {csv_path}")
-    if torch.distributed.is_initialized():
-        torch.distributed.destroy_process_group()
+    finally:
+        if torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
     return 0
