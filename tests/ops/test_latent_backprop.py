@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import weakref
 
+import pytest
 import torch
 from glad_ops import latent_backprop
 
@@ -33,3 +34,18 @@ def test_works_under_no_grad_and_casts_the_image_gradient():
     with torch.no_grad():
         (grad,) = latent_backprop(lambda lat: lat[0] * 3, (latent,), torch.ones(5, 4, dtype=torch.float64), 2)
     assert grad.dtype == torch.float32 and torch.equal(grad, torch.full((5, 4), 3.0))
+
+
+@pytest.mark.parametrize(
+    ("chunk_size", "image_grad", "error", "match"),
+    [
+        (2.0, torch.ones(4, 2), TypeError, r"chunk_size: expected an int >= 1"),
+        (True, torch.ones(4, 2), TypeError, r"chunk_size: expected an int"),
+        (0, torch.ones(4, 2), ValueError, r"chunk_size: must be >= 1"),
+        (2, [[1.0, 1.0]] * 4, TypeError, r"image_grad must be a tensor \[N, ...\].*got list"),
+        (2, torch.tensor(1.0), ValueError, r"image_grad must be a tensor \[N, ...\].*0-D"),
+    ],
+)
+def test_bad_chunk_size_and_image_grad_name_the_argument(chunk_size, image_grad, error, match):
+    with pytest.raises(error, match=match):
+        latent_backprop(lambda lat: lat[0], (torch.ones(4, 2),), image_grad, chunk_size)

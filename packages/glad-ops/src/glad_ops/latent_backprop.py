@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 
 import torch
 
+from ._args import check_int
+
 __all__ = ["latent_backprop"]
 
 
@@ -41,7 +43,8 @@ def latent_backprop(
         images do not depend on). Generator parameters that require grad are not differentiated.
     """
     latents = tuple(latents)
-    _check_arguments(render, latents, image_grad, chunk_size)
+    chunk_size = check_int(chunk_size, "chunk_size", 1)
+    _check_arguments(render, latents, image_grad)
     grads = tuple(torch.zeros_like(latent) for latent in latents)
     num_images = image_grad.shape[0]
     with torch.enable_grad():
@@ -68,13 +71,15 @@ def latent_backprop(
     return grads
 
 
-def _check_arguments(render, latents, image_grad, chunk_size) -> None:
+def _check_arguments(render, latents, image_grad) -> None:
     if not callable(render):
         raise TypeError(f"render must be callable (latent chunks -> images), got {type(render).__name__}")
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise ValueError(f"chunk_size must be an int >= 1 (images per re-render), got {chunk_size!r}")
-    if not isinstance(image_grad, torch.Tensor) or image_grad.dim() < 1:
-        raise TypeError("image_grad must be a tensor [N, ...] holding dL/dimages")
+    if not isinstance(image_grad, torch.Tensor):
+        raise TypeError(
+            f"image_grad must be a tensor [N, ...] holding dL/dimages, got {type(image_grad).__name__}"
+        )
+    if image_grad.dim() < 1:
+        raise ValueError("image_grad must be a tensor [N, ...] holding dL/dimages, got a 0-D tensor")
     if not latents:
         raise ValueError("latents must hold at least one tensor [N, ...]")
     for index, latent in enumerate(latents):
