@@ -274,8 +274,8 @@ def test_registry_loads_entry_point_plugins(monkeypatch):
     )
     registry = Registry("architecture", "test.group")
     with pytest.warns(UserWarning, match="broken"):
-        assert registry.names(lambda name, obj: obj) == ["pluginnet"]
-    assert registry.get("pluginnet", lambda name, obj: obj) is plugin
+        assert registry.names() == ["pluginnet"]
+    assert registry.get("pluginnet") is plugin
 
 
 PLUGIN_MODULE = """

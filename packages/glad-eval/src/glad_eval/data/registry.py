@@ -16,19 +16,15 @@ DatasetLoader = Callable[..., Dataset]
 _REGISTRY: Registry[DatasetLoader] = Registry("dataset", ENTRY_POINT_GROUP)
 
 
-def _from_plugin(name: str, loader: DatasetLoader) -> DatasetLoader:
-    return loader
-
-
 def register_dataset(name: str, *, aliases: tuple[str, ...] = ()) -> Callable[[DatasetLoader], DatasetLoader]:
     """Decorator registering ``loader(*, root, image_size, download) -> Dataset`` under ``name`` and
     ``aliases``."""
-    return _REGISTRY.decorator(name, lambda loader: loader, aliases)
+    return _REGISTRY.decorator(name, aliases=aliases)
 
 
 def available_datasets() -> list[str]:
     """Sorted canonical dataset names (aliases such as 'imagenet-fruits' resolve too but are not listed)."""
-    return _REGISTRY.names(_from_plugin)
+    return _REGISTRY.names()
 
 
 def load_dataset(
@@ -40,7 +36,7 @@ def load_dataset(
     allow fetching (CIFAR only). Missing files raise FileNotFoundError saying where we looked and how to get
     them.
     """
-    loader = _REGISTRY.get(name, _from_plugin)
+    loader = _REGISTRY.get(name)
     if image_size is not None and (
         isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 1
     ):

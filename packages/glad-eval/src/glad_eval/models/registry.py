@@ -30,29 +30,29 @@ class ArchitectureEntry:
     default_lr: float = DEFAULT_LR
 
 
-_REGISTRY: Registry[ArchitectureEntry] = Registry("architecture", ENTRY_POINT_GROUP)
-
-
 def _from_plugin(name: str, factory: ModelFactory) -> ArchitectureEntry:
     return ArchitectureEntry(name, factory, float(getattr(factory, "default_lr", DEFAULT_LR)))
+
+
+_REGISTRY: Registry[ArchitectureEntry] = Registry("architecture", ENTRY_POINT_GROUP, _from_plugin)
 
 
 def register(name: str, *, default_lr: float = DEFAULT_LR) -> Callable[[ModelFactory], ModelFactory]:
     """Decorator registering a factory under ``name`` (case-insensitive). ``default_lr``: its protocol lr
     (§12)."""
     return _REGISTRY.decorator(
-        name, lambda factory: ArchitectureEntry(name.lower(), factory, float(default_lr))
+        name, make=lambda factory: ArchitectureEntry(name.lower(), factory, float(default_lr))
     )
 
 
 def available() -> list[str]:
     """Sorted names of every registered architecture (built-ins and entry points)."""
-    return _REGISTRY.names(_from_plugin)
+    return _REGISTRY.names()
 
 
 def get_entry(name: str) -> ArchitectureEntry:
     """The registry entry for ``name`` (case-insensitive); ValueError listing the known names if unknown."""
-    return _REGISTRY.get(name, _from_plugin)
+    return _REGISTRY.get(name)
 
 
 def default_lr(name: str) -> float:
