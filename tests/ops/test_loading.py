@@ -30,6 +30,24 @@ def test_missing_library_reports_where_it_looked(tmp_path):
     assert str(tmp_path) in result.cpu.reason and "not found" in result.cpu.reason
 
 
+def test_cpu_only_build_says_cuda_was_not_built(tmp_path, monkeypatch, native_cpu):
+    monkeypatch.setattr(_load, "_load_one", lambda path: _load.NativeStatus(True, f"loaded {path}"))
+    result = _load.load_libraries(tmp_path)  # the CPU library "loads"; there is no CUDA library
+    assert result.cpu and not result.cuda
+    assert (
+        f"{_load.CUDA_LIBRARY} not built" in result.cuda.reason and "GLAD_OPS_CUDA=ON" in result.cuda.reason
+    )
+
+
+def test_loaded_cuda_kernels_without_a_device_say_so(monkeypatch):
+    loaded = _load.NativeStatus(True, "loaded (simulated)")
+    monkeypatch.setattr(_load, "_STATE", _load.LoadResult(loaded, loaded))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    status = glad_ops.native_available("cuda:1")
+    assert not status and status.reason == "the CUDA kernels are loaded but torch sees no CUDA device"
+    assert glad_ops.native_available(torch.device("cpu")) is loaded
+
+
 def test_disable_env_turns_native_off(monkeypatch):
     monkeypatch.setenv(_load.DISABLE_ENV, "1")
     result = _load.load_libraries()
