@@ -44,7 +44,7 @@ class EvalReport:
     cross_arch_std: float | None = None
 
     def __post_init__(self) -> None:
-        others = [m for m in self.per_model if m != self.distill_model]
+        others = self.cross_arch_models
         if others:
             self.cross_arch_mean = statistics.fmean(self.per_model[m].mean for m in others)
             per_seed = zip(*(self.per_model[m].accuracies for m in others), strict=True)
@@ -52,6 +52,7 @@ class EvalReport:
 
     @property
     def cross_arch_models(self) -> list[str]:
+        """The architectures averaged into the cross-architecture mean: all but ``distill_model``."""
         return [m for m in self.per_model if m != self.distill_model]
 
     def to_dict(self) -> dict:
