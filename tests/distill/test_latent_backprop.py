@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import pytest
 import torch
 from glad_ops import latent_backprop
@@ -73,6 +75,21 @@ def test_graph_is_freed_chunk_by_chunk():
 
     latent_backprop(render, (torch.randn(10, 2),), torch.ones(10, 2), 4)
     assert seen == [4, 4, 2]
+
+
+def test_no_chunk_graph_outlives_its_chunk():
+    """When a chunk is rendered, the previous chunk's images and the activations its graph saved are gone."""
+    alive: list[weakref.ref] = []
+
+    def render(latents):
+        assert all(ref() is None for ref in alive), "a previous chunk's graph is still held"
+        hidden = torch.tanh(latents[0])  # saved by the graph (tanh's output, pow's input)
+        images = hidden**2
+        alive.extend([weakref.ref(hidden), weakref.ref(images)])
+        return images
+
+    grads = latent_backprop(render, (torch.randn(10, 2),), torch.ones(10, 2), 4)
+    assert len(alive) == 6 and all(ref() is None for ref in alive) and grads[0].abs().sum() > 0
 
 
 @pytest.mark.parametrize(
