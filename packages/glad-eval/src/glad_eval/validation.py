@@ -15,9 +15,8 @@ def validate_distilled(images: torch.Tensor, labels: torch.Tensor, dataset: Data
     Checked: types and shapes, channels, resolution (the message says how to serve the dataset at the images'
     size), label range, classes without images, NaN/inf, values outside [0, 1].
     """
-    if isinstance(images, torch.Tensor) and images.dim() == 4 and images.shape[0] > 0:
-        _check_geometry(images, dataset)
     check_format(images, labels)
+    _check_geometry(images, dataset)
     k = dataset.num_classes
     lo, hi = int(labels.min()), int(labels.max())
     if lo < 0 or hi >= k:
