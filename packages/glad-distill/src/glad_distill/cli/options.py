@@ -44,7 +44,7 @@ DISTILL_OPTIONS = (
         "--dataset", "dataset", str, "dataset name (mnist5k, cifar10, imagenette, imagewoof, imagenet-a, ...)"
     ),
     Option("--data-root", "data_root", str, "folder holding the dataset (CIFAR, ImageNet)"),
-    Option("--method", "method", str, "objective: dc, dm or mtt"),
+    Option("--method", "method", str, "objective: dc, dm, mtt or a name added with register_objective"),
     Option(
         "--generator",
         "generator.name",
