@@ -178,3 +178,12 @@ def test_bad_settings_are_refused(kwargs, message):
 def test_none_strategy_is_identity():
     x = images(2)
     assert torch.equal(DSA("none")(x, generator=gen()), x)
+
+
+@pytest.mark.parametrize("x", [torch.rand(2, 3, 4), torch.zeros(2, 3, 4, 4, dtype=torch.uint8), [1.0]])
+def test_bad_images_are_refused_by_both_entry_points(x):
+    dsa = DSA()
+    with pytest.raises(ValueError, match=r"x must be a float tensor \[N, C, H, W\]"):
+        dsa(x, generator=gen())
+    with pytest.raises(ValueError, match=r"x must be a float tensor \[N, C, H, W\]"):
+        dsa.apply(x, dsa.sample(2, generator=gen(), per_sample=False))

@@ -56,6 +56,14 @@ def parse_strategy(strategy: str) -> tuple[str, ...]:
     return words
 
 
+def _check_images(x: torch.Tensor) -> None:
+    if not isinstance(x, torch.Tensor) or x.dim() != 4 or not x.is_floating_point():
+        raise ValueError(
+            "DSA: x must be a float tensor [N, C, H, W], got "
+            + (f"{tuple(x.shape)} of dtype {x.dtype}" if isinstance(x, torch.Tensor) else type(x).__name__)
+        )
+
+
 class DSA:
     """Differentiable Siamese augmentation for image batches [N, C, H, W] (spec §10).
 
@@ -115,12 +123,7 @@ class DSA:
 
         Per-sample parameters need N == params.batch_size; shared ones (batch_size 1) fit any N.
         """
-        if not isinstance(x, torch.Tensor) or x.dim() != 4 or not x.is_floating_point():
-            raise ValueError(
-                "DSA.apply: x must be a float tensor [N, C, H, W], got "
-                f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}"
-                + (f" of dtype {x.dtype}" if isinstance(x, torch.Tensor) else "")
-            )
+        _check_images(x)
         if params.batch_size != 1 and params.batch_size != x.shape[0]:
             raise ValueError(
                 f"DSA.apply: params were drawn per sample for {params.batch_size} images but x has "
@@ -134,8 +137,5 @@ class DSA:
         self, x: torch.Tensor, *, generator: torch.Generator, per_sample: bool = True
     ) -> torch.Tensor:
         """Sample parameters for ``x`` from ``generator`` and apply them."""
-        if not isinstance(x, torch.Tensor) or x.dim() != 4:
-            raise ValueError(
-                f"DSA: x must be a tensor [N, C, H, W], got {getattr(x, 'shape', type(x).__name__)}"
-            )
+        _check_images(x)
         return self.apply(x, self.sample(x.shape[0], generator=generator, per_sample=per_sample))
