@@ -9,11 +9,13 @@ import torch
 
 
 def layer(x, b, w):
-    """A StyleGAN-like chain: bias_act, upsample, filtered_lrelu, downsample."""
+    """A StyleGAN-like chain: bias_act, upsample, filtered_lrelu, a ToRGB-like filtered_lrelu without filters,
+    downsample."""
     f = torch.tensor([1.0, 3.0, 3.0, 1.0]) / 8
     y = glad_ops.bias_act(x * w, b, act="lrelu", clamp=4.0, impl="native")
     y = glad_ops.upsample2d(y, f, impl="native")
     y = glad_ops.filtered_lrelu(y, f, f, b, up=2, down=2, padding=[2, 1, 2, 1], clamp=2.0, impl="native")
+    y = glad_ops.filtered_lrelu(y, None, None, b, gain=1.0, slope=1.0, clamp=2.5, impl="native")
     return glad_ops.downsample2d(y, f, impl="native")
 
 
