@@ -66,18 +66,20 @@ class Dataset:
     test: ImageSet
     class_indices: list[int] | None = None
 
+    def _stats_like(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """mean and std as [C, 1, 1] tensors in x's dtype and device."""
+        mean = torch.tensor(self.mean, dtype=x.dtype, device=x.device).view(-1, 1, 1)
+        std = torch.tensor(self.std, dtype=x.dtype, device=x.device).view(-1, 1, 1)
+        return mean, std
+
     def normalize(self, x01: torch.Tensor) -> torch.Tensor:
         """(x01 - mean) / std per channel; x01 [..., C, H, W] in [0, 1] on any device, float dtype kept."""
-        shape = (-1, 1, 1)
-        mean = torch.tensor(self.mean, dtype=x01.dtype, device=x01.device).view(shape)
-        std = torch.tensor(self.std, dtype=x01.dtype, device=x01.device).view(shape)
+        mean, std = self._stats_like(x01)
         return (x01 - mean) / std
 
     def denormalize(self, x: torch.Tensor) -> torch.Tensor:
         """Inverse of :meth:`normalize`."""
-        shape = (-1, 1, 1)
-        mean = torch.tensor(self.mean, dtype=x.dtype, device=x.device).view(shape)
-        std = torch.tensor(self.std, dtype=x.dtype, device=x.device).view(shape)
+        mean, std = self._stats_like(x)
         return x * std + mean
 
     def real_batch(

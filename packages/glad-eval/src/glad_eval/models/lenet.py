@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .layers import check_size, feature_shape
+from .layers import check_size, feature_shape, first_conv_padding
 from .registry import register
 
 
@@ -15,7 +15,7 @@ class LeNet(nn.Module):
     def __init__(self, *, num_classes: int, in_channels: int, image_size: int) -> None:
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(in_channels, 6, kernel_size=5, padding=2 if in_channels == 1 else 0),
+            nn.Conv2d(in_channels, 6, kernel_size=5, padding=first_conv_padding(in_channels, 0)),
             nn.ReLU(inplace=True),
             nn.MaxPool2d(kernel_size=2, stride=2),
             nn.Conv2d(6, 16, kernel_size=5),
