@@ -88,6 +88,15 @@ def test_w_only_latents_render_the_full_synthesis():
     torch.testing.assert_close(adapter.render((ws,)), G.synthesis(ws))
 
 
+def test_precision_setting_reaches_the_generator(mnist, make_config):
+    generator = build_generator(context(mnist, layer=12, channel_base=256, channel_max=8, precision="bf16"))
+    assert generator.G.precision == "bf16" and generator.identity()["precision"] == "bf16"
+    default = build_generator(context(mnist, layer=12, channel_base=256, channel_max=8))
+    assert default.G.precision == "fp16"  # the generator's own default (used on CUDA only)
+    with pytest.raises(ValueError, match="generator.precision must be one of None, fp16, bf16, fp32"):
+        make_config(generator={"precision": "fp8"}).validate()
+
+
 def test_rand_f_without_a_split_is_refused():
     with pytest.raises(ValueError, match="init 'rand_f' replaces the features F_n"):
         StyleGANLatents(small_generator(), layer=None, init="rand_f")

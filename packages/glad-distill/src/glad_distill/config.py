@@ -21,6 +21,9 @@ METHOD_LEARNING_RATES: dict[str, dict[str, float]] = {
     "mtt": {"img": 10000.0, "w": 10.0},
 }
 
+# StyleGAN-XL's reduced-precision layers on CUDA (None: the generator's own setting, fp16 when released).
+GENERATOR_PRECISIONS = (None, "fp16", "bf16", "fp32")
+
 DEFAULT_EVAL_MODELS = ("convnet", "resnet18", "vgg11", "alexnet", "vit")
 
 
@@ -57,6 +60,7 @@ class GeneratorConfig:
     calibrate: bool = True  # random generators: rescale activations so images are of order 1
     class_map: list[int] | None = None  # dataset class -> generator class (e.g. ImageNet indices)
     avg_w_samples: int = 1000  # z samples per class for init "avg_w"
+    precision: str | None = None  # StyleGAN-XL layers on CUDA: "fp16", "bf16", "fp32"; None = the generator's
 
 
 @dataclass
@@ -156,6 +160,11 @@ class DistillConfig:
             raise ValueError(
                 f"generator.layer must be >= 0 (GLaD's split index n) or None for w+ only, got "
                 f"{self.generator.layer}"
+            )
+        if self.generator.precision not in GENERATOR_PRECISIONS:
+            raise ValueError(
+                f"generator.precision must be one of {', '.join(map(str, GENERATOR_PRECISIONS))}, got "
+                f"{self.generator.precision!r}"
             )
         if not self.eval.models:
             raise ValueError("eval.models must name at least one architecture")

@@ -70,6 +70,12 @@ DISTILL_OPTIONS = (
     Option("--batch-real", "batch_real", int, "real images per class and iteration (DC, DM)"),
     Option("--dsa", "dsa_strategy", str, "DSA strategy, e.g. color_crop_cutout_flip_scale_rotate, or none"),
     Option("--chunk-size", "generator.chunk_size", int, "images per generator re-render (memory vs speed)"),
+    Option(
+        "--precision",
+        "generator.precision",
+        str,
+        "StyleGAN-XL layer precision on CUDA: fp16 (the released models' default), bf16 or fp32",
+    ),
     Option("--generator-seed", "generator.seed", int, "weight seed of random generators"),
     Option("--channel-base", "generator.channel_base", _optional_int, "random-stylegan-xl channel_base"),
     Option("--channel-max", "generator.channel_max", _optional_int, "random-stylegan-xl channel_max"),

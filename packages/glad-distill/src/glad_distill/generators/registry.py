@@ -141,6 +141,13 @@ def _as_generator(obj, context: GeneratorContext, *, source: str) -> Generator:
 
 def _wrap_stylegan(module: torch.nn.Module, context: GeneratorContext, *, source: str) -> StyleGANLatents:
     config = context.config
+    if config.precision is not None:
+        if not hasattr(module, "precision"):
+            raise ValueError(
+                f"generator {source!r} has no precision setting; leave generator.precision (--precision) "
+                "unset"
+            )
+        module.precision = config.precision
     return StyleGANLatents(
         module,
         layer=config.layer,

@@ -160,6 +160,7 @@ class StyleGANLatents:
             "resolution": self.resolution,
             "channels": self.channels,
             "num_ws": int(getattr(self.G, "num_ws", 0)),
+            "precision": getattr(self.G, "precision", None),
             "layer_names": list(self.G.layer_names),
             "class_map": self.class_map,
             "sha256": module_sha256(self.G),
