@@ -10,8 +10,9 @@ at 32 px with ``glad_eval.protocol.evaluate``.
     .venv/bin/python benchmarks/eval/bench_eval.py                # CPU: 32 px at IPC 1, 10; 128 px at IPC 1
     .venv/bin/python benchmarks/eval/bench_eval.py --full         # every (size, IPC) pair
     .venv/bin/python benchmarks/eval/bench_eval.py --device cuda  # GPU: all pairs, then the zoo wall time
+    .venv/bin/python benchmarks/eval/bench_eval.py --cases 128x10 --tag 128px_ipc10  # chosen cases only
 
-Writes benchmarks/results/eval_<device>_<date>.json.
+Writes benchmarks/results/eval_<device>_<date>[_<tag>].json.
 """
 
 from __future__ import annotations
@@ -124,6 +125,8 @@ def main() -> None:
     p.add_argument("--models", default=",".join(ZOO))
     p.add_argument("--epochs", type=int, default=None, help="timed epochs per case (default: 2 CPU, 20 CUDA)")
     p.add_argument("--full", action="store_true", help="on CPU also time 128 px at IPC 10 (slow)")
+    p.add_argument("--cases", help="only these SIZExIPC cases, comma-separated, e.g. 128x10")
+    p.add_argument("--tag", default="", help="suffix of the results file name (keeps earlier results)")
     p.add_argument("--skip-zoo", action="store_true", help="on CUDA, skip the whole-zoo wall time")
     p.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "results"))
     args = p.parse_args()
@@ -131,6 +134,8 @@ def main() -> None:
     cuda = device.type == "cuda"
     epochs = args.epochs or (20 if cuda else 2)
     cases = [(32, 1), (32, 10), (128, 1)] + ([(128, 10)] if cuda or args.full else [])
+    if args.cases:
+        cases = [tuple(int(v) for v in case.split("x")) for case in args.cases.split(",")]
 
     rows = []
     header = f"{'model':<10}{'px':>5}{'ipc':>5}{'s/epoch':>11}{'overhead':>10}{'optim':>8}"
@@ -153,7 +158,7 @@ def main() -> None:
     if cuda and not args.skip_zoo:
         result["zoo_ipc10_32px"] = zoo = zoo_wall_time(device)
         print(f"whole zoo, IPC 10 at 32 px, 5 seeds x 1000 epochs: {zoo['wall_seconds']:.1f} s")
-    out = Path(args.out) / f"eval_{device.type}_{result['date']}.json"
+    out = Path(args.out) / f"eval_{device.type}_{result['date']}{'_' + args.tag if args.tag else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {out}")
