@@ -9,6 +9,7 @@ from glad_eval.artifacts import load_distilled, save_distilled
 from glad_eval.protocol import EvalConfig, evaluate
 from glad_eval.validation import validate_distilled
 from PIL import Image
+from safetensors.torch import save_file
 
 from .helpers import make_dataset
 
@@ -50,6 +51,19 @@ def test_save_refuses_bad_sets_and_writes_nothing(tmp_path, images, labels, erro
     with pytest.raises(error, match=message):
         save_distilled(tmp_path / "out", images, labels)
     assert not (tmp_path / "out").exists()
+
+
+def test_load_refuses_files_without_the_tensors_or_with_broken_meta(tmp_path):
+    save_file({"images": torch.rand(2, 1, 4, 4)}, str(tmp_path / "no_labels.safetensors"))
+    with pytest.raises(ValueError, match=r"missing tensor\(s\) \['labels'\]"):
+        load_distilled(tmp_path / "no_labels.safetensors")
+    tensors = {"images": torch.rand(2, 1, 4, 4), "labels": torch.zeros(2, dtype=torch.long)}
+    save_file(tensors, str(tmp_path / "bad_meta.safetensors"), metadata={"meta": "{not json"})
+    with pytest.raises(ValueError, match="'meta' metadata is not valid JSON"):
+        load_distilled(tmp_path / "bad_meta.safetensors")
+    save_file({**tensors, "labels": torch.zeros(3, dtype=torch.long)}, str(tmp_path / "short.safetensors"))
+    with pytest.raises(ValueError, match="one label per image"):
+        load_distilled(tmp_path / "short.safetensors")
 
 
 def test_save_refuses_meta_that_is_not_json(tmp_path):
