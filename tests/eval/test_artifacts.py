@@ -61,6 +61,9 @@ def test_load_refuses_files_without_the_tensors_or_with_broken_meta(tmp_path):
     save_file(tensors, str(tmp_path / "bad_meta.safetensors"), metadata={"meta": "{not json"})
     with pytest.raises(ValueError, match="'meta' metadata is not valid JSON"):
         load_distilled(tmp_path / "bad_meta.safetensors")
+    save_file(tensors, str(tmp_path / "list_meta.safetensors"), metadata={"meta": "[1, 2]"})
+    with pytest.raises(ValueError, match="'meta' metadata must be a JSON object, got list"):
+        load_distilled(tmp_path / "list_meta.safetensors")
     save_file({**tensors, "labels": torch.zeros(3, dtype=torch.long)}, str(tmp_path / "short.safetensors"))
     with pytest.raises(ValueError, match="one label per image"):
         load_distilled(tmp_path / "short.safetensors")

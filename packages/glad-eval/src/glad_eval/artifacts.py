@@ -106,6 +106,8 @@ def _read_safetensors(path: Path) -> DistilledSet:
         meta = json.loads(raw_meta)
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: the 'meta' metadata is not valid JSON ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise ValueError(f"{path}: the 'meta' metadata must be a JSON object, got {type(meta).__name__}")
     check_format(images, labels)
     return DistilledSet(images.float(), labels.long(), meta)
 
