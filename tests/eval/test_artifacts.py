@@ -116,6 +116,7 @@ def test_image_folder_grayscale_and_named_folders(tmp_path):
         ("mixed", ValueError, "differ in shape"),
         ("empty_class", ValueError, "holds no images"),
         ("nothing", FileNotFoundError, "neither images.safetensors nor class sub-folders"),
+        ("not_an_image", ValueError, r"a\.png: cannot read the image"),
     ],
 )
 def test_image_folder_problems_are_explained(tmp_path, setup, error, message):
@@ -127,6 +128,9 @@ def test_image_folder_problems_are_explained(tmp_path, setup, error, message):
     elif setup == "empty_class":
         write_png(tmp_path / "0" / "a.png", np.zeros((4, 4, 3), np.uint8))
         (tmp_path / "1").mkdir()
+    elif setup == "not_an_image":
+        (tmp_path / "0").mkdir()
+        (tmp_path / "0" / "a.png").write_text("not a png")
     with pytest.raises(error, match=message):
         load_distilled(tmp_path)
 

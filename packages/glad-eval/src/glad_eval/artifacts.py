@@ -126,6 +126,13 @@ def _folder_labels(folders: list[Path]) -> list[int]:
 
 def _read_image(path: Path) -> np.ndarray:
     """One image as float32 [C, H, W] in [0, 1]; grayscale -> 1 channel, colour -> 3."""
+    try:
+        return _decode_image(path)
+    except OSError as exc:  # PIL's UnidentifiedImageError and truncated files are OSErrors
+        raise ValueError(f"{path}: cannot read the image ({exc}); replace or remove the file") from exc
+
+
+def _decode_image(path: Path) -> np.ndarray:
     with Image.open(path) as image:
         if image.mode in ("I;16", "I;16B", "I;16L", "I"):
             array = np.asarray(image, dtype=np.float32) / (
