@@ -53,7 +53,7 @@ def test_save_refuses_bad_sets_and_writes_nothing(tmp_path, images, labels, erro
     assert not (tmp_path / "out").exists()
 
 
-def test_load_refuses_files_without_the_tensors_or_with_broken_meta(tmp_path):
+def test_load_refuses_broken_safetensors_files(tmp_path):
     save_file({"images": torch.rand(2, 1, 4, 4)}, str(tmp_path / "no_labels.safetensors"))
     with pytest.raises(ValueError, match=r"missing tensor\(s\) \['labels'\]"):
         load_distilled(tmp_path / "no_labels.safetensors")
@@ -64,6 +64,9 @@ def test_load_refuses_files_without_the_tensors_or_with_broken_meta(tmp_path):
     save_file(tensors, str(tmp_path / "list_meta.safetensors"), metadata={"meta": "[1, 2]"})
     with pytest.raises(ValueError, match="'meta' metadata must be a JSON object, got list"):
         load_distilled(tmp_path / "list_meta.safetensors")
+    (tmp_path / "junk.safetensors").write_text("junk")
+    with pytest.raises(ValueError, match="junk.safetensors: not a readable safetensors file"):
+        load_distilled(tmp_path / "junk.safetensors")
     save_file({**tensors, "labels": torch.zeros(3, dtype=torch.long)}, str(tmp_path / "short.safetensors"))
     with pytest.raises(ValueError, match="one label per image"):
         load_distilled(tmp_path / "short.safetensors")

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 FILENAME = "images.safetensors"
@@ -93,15 +93,18 @@ def save_distilled(
 
 
 def _read_safetensors(path: Path) -> DistilledSet:
-    with safe_open(str(path), framework="pt") as f:
-        keys = set(f.keys())
-        missing = {"images", "labels"} - keys
-        if missing:
-            raise ValueError(
-                f"{path}: missing tensor(s) {sorted(missing)}; expected 'images' [N,C,H,W] and 'labels' [N]"
-            )
-        images, labels = f.get_tensor("images"), f.get_tensor("labels")
-        raw_meta = (f.metadata() or {}).get("meta", "{}")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            missing = {"images", "labels"} - set(f.keys())
+            if missing:
+                raise ValueError(
+                    f"{path}: missing tensor(s) {sorted(missing)}; expected 'images' [N,C,H,W] and 'labels' "
+                    "[N]"
+                )
+            images, labels = f.get_tensor("images"), f.get_tensor("labels")
+            raw_meta = (f.metadata() or {}).get("meta", "{}")
+    except SafetensorError as exc:
+        raise ValueError(f"{path}: not a readable safetensors file ({exc})") from exc
     try:
         meta = json.loads(raw_meta)
     except json.JSONDecodeError as exc:
