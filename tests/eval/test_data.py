@@ -216,6 +216,10 @@ def test_imagenet_missing_pieces_are_explained(tmp_path):
         load_dataset("imagenette", root=tmp_path, image_size=32)
     with pytest.raises(ValueError, match="outside the supported 32-512 px"):
         load_dataset("imagenette", root=tmp_path, image_size=16)
+    write_fake_imagenet(tmp_path / "broken", manifest()["subsets"]["imagenette"]["wnids"], per_class=1)
+    (tmp_path / "broken" / "val" / "n01440764" / "img0.png").write_text("not a png")
+    with pytest.raises(ValueError, match=r"ImageNet image .*val/n01440764/img0\.png cannot be read"):
+        load_dataset("imagenette", root=tmp_path / "broken", image_size=32)
 
 
 def write_fake_cifar10(root):

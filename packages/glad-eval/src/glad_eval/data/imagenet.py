@@ -62,8 +62,11 @@ def _class_files(split_dir: Path, wnid: str) -> list[Path]:
 
 
 def _decode(path: Path, size: int) -> np.ndarray:
-    with Image.open(path) as image:
-        return resize_center_crop(image, size)
+    try:
+        with Image.open(path) as image:
+            return resize_center_crop(image, size)
+    except OSError as exc:  # PIL's UnidentifiedImageError and truncated files are OSErrors
+        raise ValueError(f"ImageNet image {path} cannot be read ({exc}); replace or remove it") from exc
 
 
 def load_split(split_dir: Path, wnids: list[str], size: int, *, progress: bool = True) -> ImageSet:
