@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 import torchvision
-from glad_eval.data import available_datasets, load_dataset
+from glad_eval.data import ImageSet, available_datasets, cache, load_dataset
 from glad_eval.data.imagenet import manifest
 from glad_eval.data.mnist5k import csv_path, read_digits
 from PIL import Image
@@ -203,6 +203,25 @@ def test_imagenet_splits_are_cached_when_asked(tmp_path, monkeypatch):
     monkeypatch.undo()
     monkeypatch.setenv("GLAD_CACHE_DIR", str(tmp_path / "cache"))
     assert len(load_dataset("imagewoof", root=tmp_path / "imagenet", image_size=32).train) == 11
+
+
+def test_cache_survives_another_rank_writing_the_same_key(tmp_path, monkeypatch):
+    """torchrun ranks decode and cache the same split at once: one rank's write must not break another's."""
+    monkeypatch.setenv("GLAD_CACHE_DIR", str(tmp_path))
+    split = ImageSet(torch.zeros(2, 1, 4, 4, dtype=torch.uint8), torch.tensor([0, 1]))
+    real_save = cache.save_file
+    calls = []
+
+    def save_while_another_rank_finishes(tensors, filename):
+        real_save(tensors, filename)
+        calls.append(filename)
+        if len(calls) == 1:  # the other rank writes and renames the same key between our write and rename
+            cache.cached_split("imagenet/key", lambda: split)
+
+    monkeypatch.setattr(cache, "save_file", save_while_another_rank_finishes)
+    assert torch.equal(cache.cached_split("imagenet/key", lambda: split).images, split.images)
+    assert len(calls) == 2 and calls[0] != calls[1]
+    assert sorted(p.name for p in (tmp_path / "imagenet").iterdir()) == ["key.safetensors"]
 
 
 def test_imagenet_missing_pieces_are_explained(tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -43,7 +44,9 @@ def cached_split(key: str, build: Callable[[], ImageSet]) -> ImageSet:
         return ImageSet(tensors["images"], tensors["labels"])
     split = build()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    save_file({"images": split.images.contiguous(), "labels": split.labels.contiguous()}, str(tmp))
+    # a temporary file of our own: torchrun ranks (and other nodes on a shared disk) may write the same key
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    save_file({"images": split.images.contiguous(), "labels": split.labels.contiguous()}, tmp)
     os.replace(tmp, path)
     return split
