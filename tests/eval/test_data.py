@@ -317,3 +317,19 @@ def test_manifest_is_valid_json_on_disk():
 
     text = resources.files("glad_eval.data").joinpath("imagenet_manifest.json").read_text()
     assert json.loads(text)["wnids"][0] == "n01440764"
+
+
+@pytest.mark.parametrize(
+    ("progress", "rank", "shown"), [(True, None, True), (False, None, False), (True, "1", False)]
+)
+def test_imagenet_decoding_bar_follows_progress_and_rank(
+    tmp_path, monkeypatch, capsys, progress, rank, shown
+):
+    wnids = manifest()["subsets"]["imagenette"]["wnids"]
+    write_fake_imagenet(tmp_path, wnids, per_class=1)
+    if rank is None:
+        monkeypatch.delenv("RANK", raising=False)
+    else:
+        monkeypatch.setenv("RANK", rank)
+    load_dataset("imagenette", root=tmp_path, image_size=32, progress=progress)
+    assert ("decoding train at 32px" in capsys.readouterr().err) == shown

