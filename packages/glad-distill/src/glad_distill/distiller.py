@@ -82,7 +82,9 @@ class Distiller:
         self.device = rank_device(config.device, self.group)
         checkpoint = self._check_run_dir(resume)
         started = time.perf_counter()
-        self.dataset = dataset if dataset is not None else load_dataset(config.dataset, root=config.data_root)
+        if dataset is None:
+            dataset = load_dataset(config.dataset, root=config.data_root, progress=progress)
+        self.dataset = dataset
         self.generator = build_generator(GeneratorContext(self.dataset, config.generator, self.device))
         self.objective = build_objective(ObjectiveContext(config, self.dataset, self.device))
         if self.group.distributed and not self.objective.splits_classes:
