@@ -3,7 +3,8 @@
 Every rank holds all latents. Rank r renders and matches the classes c with c % world_size == r; the latent
 gradients (zero outside a rank's rows) and the losses are summed over ranks, so every rank applies the same
 update and holds the same latents, equal to a one-process run (per-class random draws do not depend on the
-rank, see seeding.py). gloo on CPU, nccl on CUDA.
+rank, see seeding.py): bitwise on the CPU when the generator renders one image per chunk, to float rounding
+otherwise (a rank's render chunks hold other images). gloo on CPU, nccl on CUDA.
 """
 
 from __future__ import annotations
