@@ -21,6 +21,7 @@ from ._args import (
     parse_padding,
 )
 from ._dispatch import use_native
+from .filters import identity_filter
 
 
 def _check_factor(value: object, name: str) -> int:
@@ -82,12 +83,13 @@ def filtered_lrelu(
     check_filter_fits("fu", (fuw, fuh), (padded_w, padded_h), "upsampled and padded input")
     check_filter_fits("fd", filter_size(fd), (padded_w - fuw + 1, padded_h - fuh + 1), "intermediate image")
     if use_native(x, impl, "filtered_lrelu"):
-        # the identity filter, made on x's device (a copy from the host would sync a CUDA stream)
-        ident = torch.ones([1], dtype=torch.float32, device=x.device)
+        if fu is None or fd is None:
+            ident = identity_filter(1, x.device)
+            fu, fd = (ident if fu is None else fu), (ident if fd is None else fd)
         y, _mask = torch.ops.glad_ops.filtered_lrelu(
             x.contiguous(),
-            ident if fu is None else fu,
-            ident if fd is None else fd,
+            fu,
+            fd,
             None if b is None else b.contiguous(),
             up,
             down,

@@ -9,6 +9,12 @@ import torch
 from ._args import check_flag, check_float
 
 
+def identity_filter(ndim: int, device: torch.device) -> torch.Tensor:
+    """The 1-tap identity filter (float32, `ndim` 1 or 2), made on `device`: a copy from the host would make a
+    CUDA stream wait, and filters default to it on every ToRGB call."""
+    return torch.ones([1] * ndim, dtype=torch.float32, device=device)
+
+
 def setup_filter(
     f: object,
     normalize: bool = True,

@@ -17,6 +17,7 @@ from ._args import (
     parse_padding,
 )
 from ._dispatch import use_native
+from .filters import identity_filter
 
 
 def upfirdn2d(
@@ -57,8 +58,8 @@ def upfirdn2d(
     padded = (x.shape[3] * ux + px0 + px1, x.shape[2] * uy + py0 + py1)
     check_filter_fits("f", filter_size(f), padded, "upsampled and padded input")
     if use_native(x, impl, "upfirdn2d"):
-        if f is None:  # the identity, made on x's device (a copy from the host would sync a CUDA stream)
-            f = torch.ones([1, 1], dtype=torch.float32, device=x.device)
+        if f is None:
+            f = identity_filter(2, x.device)
         return torch.ops.glad_ops.upfirdn2d(
             x.contiguous(), f, ux, uy, dx, dy, px0, px1, py0, py1, flip_filter, gain
         )

@@ -5,11 +5,13 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..filters import identity_filter
+
 
 def scaled_filter(f: torch.Tensor | None, gain: float, x: torch.Tensor) -> torch.Tensor:
     """f (float32 1-D/2-D on x's device; None = [[1]]) times gain**(f.ndim/2) in float32, as x's dtype."""
     if f is None:
-        f = torch.ones([1, 1], dtype=torch.float32, device=x.device)
+        f = identity_filter(2, x.device)
     return (f * (gain ** (f.ndim / 2))).to(x.dtype)
 
 
