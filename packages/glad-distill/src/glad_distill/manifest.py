@@ -15,14 +15,13 @@ from .io import atomic_write_json
 
 MANIFEST_FILE = "manifest.json"
 RUN_FORMAT = "glad-distill-run/1"
-PACKAGES = ("glad-ops", "glad-generators", "glad-eval", "glad-distill", "torch", "torchvision", "numpy")
+# Distributions whose versions the manifest records, besides python and torch (torch.__version__).
+PACKAGES = ("glad-ops", "glad-generators", "glad-eval", "glad-distill", "torchvision", "numpy")
 
 
 def package_versions() -> dict[str, str | None]:
     versions: dict[str, str | None] = {"python": sys.version.split()[0], "torch": torch.__version__}
     for name in PACKAGES:
-        if name in versions:
-            continue
         try:
             versions[name] = version(name)
         except PackageNotFoundError:
