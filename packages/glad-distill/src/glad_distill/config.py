@@ -9,17 +9,23 @@ dataset's resolution, DM, IPC 1. Learning rates left at None take the per-method
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass, field
 from typing import Any
 
-# GLaD's defaults (spec glad_method.md §1): lr for the f-latents or the pixels ("img") and for w+ ("w").
+from .bounds import available_bounds
+
+# Default learning rates per method and latent group: "img" for GLaD's f-latents (spec glad_method.md §1), "w"
+# for w+, "pixels" for pixel-space runs. The pixel rates are those of the source papers (DC 0.1, DM 1, MTT 1000
+# on CIFAR-10), not GLaD's ImageNet ones (DC 1, DM 10), which the presets of GLaD's settings set explicitly.
 METHOD_LEARNING_RATES: dict[str, dict[str, float]] = {
-    "dc": {"img": 1.0, "w": 0.001},
-    "dm": {"img": 10.0, "w": 0.01},
-    "mtt": {"img": 10000.0, "w": 10.0},
+    "dc": {"img": 1.0, "w": 0.001, "pixels": 0.1},
+    "dm": {"img": 10.0, "w": 0.01, "pixels": 1.0},
+    "mtt": {"img": 10000.0, "w": 10.0, "pixels": 1000.0},
 }
+LR_KEYS = ("img", "w", "pixels")
 
 # StyleGAN-XL's reduced-precision layers on CUDA (None: the generator's own setting, fp16 when released).
 GENERATOR_PRECISIONS = (None, "fp16", "bf16", "fp32")
@@ -88,6 +94,14 @@ class EvalSettings:
 
 
 @dataclass
+class InversionConfig:
+    """`--init real`: how latents are fitted to real images before distilling (Adam on the per-image MSE)."""
+
+    steps: int = 300
+    lr: float = 0.05
+
+
+@dataclass
 class DistillConfig:
     """One distillation run. `to_dict()` / `from_dict()` round-trip exactly through JSON."""
 
@@ -96,7 +110,7 @@ class DistillConfig:
     method: str = "dm"
     ipc: int = 1
     iterations: int = 200
-    lr_img: float | None = None  # f-latents or pixels; None = METHOD_LEARNING_RATES[method]["img"]
+    lr_img: float | None = None  # f-latents or pixels; None = METHOD_LEARNING_RATES[method]["img"/"pixels"]
     lr_w: float | None = None  # w+; None = METHOD_LEARNING_RATES[method]["w"]
     momentum: float = 0.5
     batch_real: int = 256
@@ -105,14 +119,16 @@ class DistillConfig:
     device: str = "cpu"
     eval_every: int = 0  # 0: no periodic evaluation
     checkpoint_every: int = 10
+    bound: str | None = None  # how images stay in [0, 1] (bounds.py); None = the generator's default_bound
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
     net: NetConfig = field(default_factory=NetConfig)
     mtt: MTTConfig = field(default_factory=MTTConfig)
     eval: EvalSettings = field(default_factory=EvalSettings)
+    inversion: InversionConfig = field(default_factory=InversionConfig)
 
     def learning_rate(self, key: str) -> float:
-        """The learning rate of a latent group: key "img" (F or pixels) or "w" (w+)."""
-        override = {"img": self.lr_img, "w": self.lr_w}[key]
+        """The learning rate of a latent group: key "img" (F), "pixels" (both set by lr_img) or "w" (w+)."""
+        override = {"img": self.lr_img, "pixels": self.lr_img, "w": self.lr_w}[key]
         return METHOD_LEARNING_RATES[self.method][key] if override is None else override
 
     def validate(self) -> None:
@@ -141,6 +157,7 @@ class DistillConfig:
             "eval.num_seeds": self.eval.num_seeds,
             "eval.epochs": self.eval.epochs,
             "checkpoint_every": self.checkpoint_every,
+            "inversion.steps": self.inversion.steps,
         }
         for name, value in positive.items():
             if value < 1:
@@ -166,6 +183,11 @@ class DistillConfig:
                 f"generator.precision must be one of {', '.join(map(str, GENERATOR_PRECISIONS))}, got "
                 f"{self.generator.precision!r}"
             )
+        if not (self.inversion.lr > 0 and math.isfinite(self.inversion.lr)):
+            raise ValueError(f"inversion.lr (--inversion-lr) must be a finite number > 0, got {self.inversion.lr}")
+        if self.bound is not None:
+            if self.bound not in available_bounds():
+                raise ValueError(f"bound must be one of {', '.join(available_bounds())}, got {self.bound!r}")
         if not self.eval.models:
             raise ValueError("eval.models must name at least one architecture")
 

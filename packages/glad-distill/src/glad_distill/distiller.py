@@ -2,18 +2,22 @@
 latents.
 
 One iteration (GLaD's memory-lean backward, spec glad_method.md §3):
-1. render this process's images chunk by chunk without a graph: raw = G(latents) in [-1, 1];
-2. classifier images x = dataset.normalize((raw + 1) / 2), with the DATASET's own mean/std (the official code
-   normalised generated ImageNet images with a different mean than the real ones; we do not);
+1. render this process's images chunk by chunk without a graph: raw = G(latents), about [-1, 1];
+2. images01 = bound(raw) in [0, 1] (bounds.py: the images the objective sees are the images that are saved and
+   evaluated), classifier images x = dataset.normalize(images01), with the DATASET's own mean/std (the
+   official code normalised generated ImageNet images with a different mean than the real ones; we do not);
 3. the objective computes the loss on detached x and returns dL/dx; autograd maps it to dL/draw;
 4. glad_ops.latent_backprop re-renders chunk by chunk with a graph and pushes dL/draw into the latents;
 5. (torchrun) the latent gradients are summed over ranks; a non-finite loss or gradient stops the run before
-   anything is updated; SGD (momentum 0.5, lr_img for F/pixels, lr_w for w+) steps the float32 latents.
+   anything is updated; SGD (momentum 0.5, lr_img for F/pixels, lr_w for w+) steps the float32 latents;
+   the "project" bound then projects them so that the images stay in [0, 1].
+At every checkpoint the images' saturation (image_stats.py) is recorded, and the run warns once when it is high.
 """
 
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,22 +28,36 @@ from glad_ops.latent_backprop import latent_backprop
 from tqdm.auto import tqdm
 
 from .artifacts import write_run_outputs
+from .baseline import BASELINE_NAME, INIT_STREAM, random_real_images
+from .bounds import get_bound
 from .checkpoint import CHECKPOINT_FILE, load_checkpoint, save_checkpoint
 from .config import DistillConfig
 from .distributed import join_process_group, rank_device
 from .evaluation import evaluate_images
-from .generators import GeneratorContext, build_generator, describe, latent_lr_keys, latent_names
+from .generators import (
+    GeneratorContext,
+    build_generator,
+    default_bound,
+    describe,
+    latent_lr_keys,
+    latent_names,
+)
+from .image_stats import image_statistics, real_saturated_fraction, saturation_warning
+from .initialisation import initial_latents
 from .manifest import MANIFEST_FILE, environment, package_versions, read_manifest, write_manifest
 from .objectives import ObjectiveContext, SyntheticBatch, build_objective
 from .seeding import StepSeeds, draw_seed
 
-INIT_STREAM = 7  # StepSeeds(config.seed).stream(INIT_STREAM) draws the initial latents
 # Config fields a resumed run may change (they do not alter the optimisation).
 RESUMABLE_OVERRIDES = ("iterations", "eval_every", "checkpoint_every", "eval", "device")
 
 
 class NonFiniteLossError(RuntimeError):
     """The loss or a gradient became NaN/inf; the run stopped and kept its last good checkpoint."""
+
+
+class SaturationWarning(UserWarning):
+    """The distilled images sit at the bounds of [0, 1] or are flat (warned once per run)."""
 
 
 @dataclass
@@ -86,6 +104,12 @@ class Distiller:
             dataset = load_dataset(config.dataset, root=config.data_root, progress=progress)
         self.dataset = dataset
         self.generator = build_generator(GeneratorContext(self.dataset, config.generator, self.device))
+        self.bound = get_bound(config.bound or default_bound(self.generator))
+        if self.bound.projects and not callable(getattr(self.generator, "project", None)):
+            raise ValueError(
+                f"--bound {self.bound.name} projects the latents after each step, which generator "
+                f"{config.generator.name!r} cannot do (it has no project method); use --bound tanh or clamp"
+            )
         self.objective = build_objective(ObjectiveContext(config, self.dataset, self.device))
         if self.group.distributed and not self.objective.splits_classes:
             raise ValueError(
@@ -94,11 +118,22 @@ class Distiller:
             )
         self.labels = torch.arange(self.dataset.num_classes).repeat_interleave(config.ipc)
         self.rng = torch.Generator().manual_seed(config.seed)
+        self.initialisation: dict[str, Any] | None = None  # the inversion record of --init real
         if checkpoint is None:
-            init_generator = StepSeeds(config.seed).stream(INIT_STREAM)
-            latents = self.generator.init_latents(self.labels, generator=init_generator)
+            latents, self.initialisation = initial_latents(
+                self.generator,
+                self.dataset,
+                self.labels,
+                config,
+                self.bound,
+                rng=StepSeeds(config.seed).stream(INIT_STREAM),
+                real_rng=StepSeeds(config.seed).stream(INIT_STREAM),
+                device=self.device,
+                progress=progress and self.group.is_main,
+            )
         else:
             latents = checkpoint["latents"]
+            self.initialisation = checkpoint.get("initialisation")
         self.latents = [
             t.detach().to(self.device, torch.float32).clone().requires_grad_(True) for t in latents
         ]
@@ -121,6 +156,10 @@ class Distiller:
         self.iteration = 0
         self.loss_history: list[float] = []
         self.metrics: list[dict[str, Any]] = []
+        self.saturation: list[dict[str, Any]] = []  # image statistics per checkpoint
+        self.baseline: dict[str, Any] | None = None  # evaluate_baseline's record
+        self.real_saturated_fraction = real_saturated_fraction(self.dataset)
+        self._saturation_warned = False
         self.timings = {"setup_s": time.perf_counter() - started, "distill_s": 0.0, "eval_s": 0.0}
         self.status, self.message = "running", ""
         self.files = {"checkpoint": CHECKPOINT_FILE}  # the run directory's files, as listed in the manifest
@@ -128,6 +167,8 @@ class Distiller:
         if checkpoint is not None:
             self._restore(checkpoint)
         else:
+            if self.bound.projects:
+                self.generator.project(tuple(self.latents))
             self.save_checkpoint()  # iteration 0: the last good checkpoint until the first periodic one
 
     # -- checks ---------------------------------------------------------------------------------------------
@@ -175,13 +216,15 @@ class Distiller:
             latent.grad = grad
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
+        if self.bound.projects:
+            self.generator.project(tuple(self.latents))
         self.objective.commit()
         return float(loss)
 
     def _image_gradient(self, latents, labels, classes, seeds) -> tuple[torch.Tensor, torch.Tensor]:
         """dL/draw [n, C, R, R] for the raw generator output, and the loss (0-d)."""
         raw = self._render_without_graph(latents).requires_grad_(True)
-        images = self.dataset.normalize((raw + 1) / 2)
+        images = self.dataset.normalize(self.bound(raw))
         batch = SyntheticBatch(images.detach(), labels.to(self.device), classes)
         output = self.objective(batch, seeds)
         (raw_grad,) = torch.autograd.grad(images, raw, output.image_grad)
@@ -251,9 +294,10 @@ class Distiller:
         return RunResult(self.run_dir, self.iteration, images01, self.labels, self.loss_history, self.metrics)
 
     def render_images01(self) -> torch.Tensor:
-        """All distilled images, float32 [N, C, R, R] in [0, 1] (clamped), on the CPU."""
-        raw = self._render_without_graph([t.detach() for t in self.latents]).float().cpu()
-        return ((raw + 1) / 2).clamp(0, 1)
+        """All distilled images, float32 [N, C, R, R] in [0, 1], on the CPU: the bound of the rendering, the
+        same function the objective sees."""
+        raw = self._render_without_graph([t.detach() for t in self.latents])
+        return self.bound(raw).float().cpu()
 
     @torch.no_grad()
     def _render_without_graph(self, latents: list[torch.Tensor]) -> torch.Tensor:
@@ -281,9 +325,27 @@ class Distiller:
         self.metrics.append({"iteration": self.iteration, **report.to_dict()})
         return report
 
+    def evaluate_baseline(self, settings=None, *, progress: bool | None = None):
+        """Evaluate random real images (baseline.py) exactly as `evaluate` does; kept as `baseline`."""
+        started = time.perf_counter()
+        report = evaluate_images(
+            random_real_images(self.dataset, self.labels, self.config.seed),
+            self.labels,
+            self.dataset,
+            settings or self.config.eval,
+            device=self.device,
+            dsa_strategy=self.config.dsa_strategy,
+            distill_model=self.config.net.architecture,
+            progress=self.progress if progress is None else progress,
+        )
+        self.timings["eval_s"] += time.perf_counter() - started
+        self.baseline = {"name": BASELINE_NAME, "report": report.to_dict()}
+        return report
+
     # -- persistence ----------------------------------------------------------------------------------------
     def save_checkpoint(self) -> None:
         self._checkpoint_iteration = self.iteration
+        self._record_saturation()
         if not self.group.is_main:
             return
         save_checkpoint(
@@ -297,9 +359,22 @@ class Distiller:
                 "loss_history": self.loss_history,
                 "metrics": self.metrics,
                 "timings": self.timings,
+                "saturation": self.saturation,
+                "initialisation": self.initialisation,
             },
         )
         self.write_manifest()
+
+    def _record_saturation(self) -> None:
+        """Append the current images' statistics (image_stats.py); warn once when they look saturated."""
+        if self.saturation and self.saturation[-1]["iteration"] == self.iteration:
+            return
+        stats = image_statistics(self.render_images01())
+        self.saturation.append({"iteration": self.iteration, **stats})
+        message = saturation_warning(stats, self.real_saturated_fraction)
+        if message and not self._saturation_warned and self.group.is_main:
+            self._saturation_warned = True
+            warnings.warn(f"iteration {self.iteration}: {message}", SaturationWarning, stacklevel=2)
 
     def _restore(self, checkpoint: dict[str, Any]) -> None:
         self.iteration = int(checkpoint["iteration"])
@@ -309,6 +384,7 @@ class Distiller:
         self.rng.set_state(checkpoint["rng"])
         self.loss_history = list(checkpoint["loss_history"])
         self.metrics = list(checkpoint["metrics"])
+        self.saturation = list(checkpoint.get("saturation", []))
         self.timings.update({k: checkpoint["timings"][k] for k in ("distill_s", "eval_s")})
 
     def _artifact_meta(self) -> dict[str, Any]:
@@ -338,6 +414,9 @@ class Distiller:
                 "environment": {**environment(self.device), "world_size": self.group.world_size},
                 "generator": self.generator_identity,
                 "latents": self.latent_groups,
+                "bound": self.bound.name,
+                "initialisation": self.initialisation,
+                "saturation": {"real_saturated_fraction": self.real_saturated_fraction, "checkpoints": self.saturation},
                 "seeds": {
                     "run": self.config.seed,
                     "generator_weights": self.config.generator.seed,
@@ -348,6 +427,7 @@ class Distiller:
                 "timings": {**self.timings, "seconds_per_iteration": self.timings["distill_s"] / iterations},
                 "loss_history": self.loss_history,
                 "metrics": self.metrics,
+                "baseline": self.baseline,
                 "files": self.files,
             },
         )

@@ -6,6 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
+from ..baseline import BASELINE_NAME, comparison_table
 from ..config import DistillConfig, merge_dicts
 from ..distiller import Distiller
 from ..manifest import read_manifest
@@ -86,11 +87,15 @@ def run_run(args: argparse.Namespace) -> int:
         return 0
     distiller, result = distill_from_args(args)
     report = distiller.evaluate(progress=not args.no_progress)
+    baseline = distiller.evaluate_baseline(progress=not args.no_progress)
     if distiller.group.is_main:
         report.write(result.run_dir / "eval")
+        baseline.write(result.run_dir / "eval" / BASELINE_NAME)
         distiller.files["eval"] = "eval"
         distiller.write_manifest()
         print(report.format_table())
+        print(f"against {BASELINE_NAME} images of the same classes (same models, epochs and seeds):")
+        print(comparison_table(report.to_dict(), baseline.to_dict()))
         print(f"results: {result.run_dir / 'eval'}")
         print(f"grid: {result.run_dir / 'grid.png'}")
     return 0

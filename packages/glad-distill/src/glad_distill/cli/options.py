@@ -56,8 +56,17 @@ DISTILL_OPTIONS = (
         "--init",
         "generator.init",
         str,
-        "latent init: random, avg_w, rand_f (StyleGAN-XL); noise, real (pixel)",
+        "latent init: random, avg_w, rand_f, real (StyleGAN-XL: fitted to real images by inversion); "
+        "noise, real (pixel)",
     ),
+    Option(
+        "--bound",
+        "bound",
+        str,
+        "how images stay in [0, 1]: tanh (squash), clamp, project (pixels); default: the generator's",
+    ),
+    Option("--inversion-steps", "inversion.steps", int, "--init real: Adam steps fitting each image"),
+    Option("--inversion-lr", "inversion.lr", float, "--init real: Adam learning rate of the fit"),
     Option("--ipc", "ipc", int, "images per class"),
     Option("--iterations", "iterations", int, "distillation iterations"),
     Option("--eval-every", "eval_every", int, "evaluate with the zoo every N iterations (0: never)"),

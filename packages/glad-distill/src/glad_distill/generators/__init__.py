@@ -2,7 +2,7 @@
 registry."""
 
 from .pixel import PixelGenerator
-from .protocol import Generator, GeneratorContext, describe, latent_lr_keys, latent_names
+from .protocol import Generator, GeneratorContext, default_bound, describe, latent_lr_keys, latent_names
 from .registry import available_generators, build_generator, register_generator, stylegan_available
 from .stylegan import StyleGANLatents, module_sha256
 
@@ -13,6 +13,7 @@ __all__ = [
     "StyleGANLatents",
     "available_generators",
     "build_generator",
+    "default_bound",
     "describe",
     "latent_lr_keys",
     "latent_names",

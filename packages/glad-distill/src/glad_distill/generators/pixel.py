@@ -20,7 +20,9 @@ class PixelGenerator:
     official default); "real": random real training images of each image's class."""
 
     latent_names = ("pixels",)
-    latent_lr_keys = ("img",)
+    latent_lr_keys = ("pixels",)
+    default_bound = "project"
+    encodes_real_init = True
 
     def __init__(self, dataset, *, init: str = "noise", device: torch.device | str = "cpu"):
         if init not in PIXEL_INITS:
@@ -47,6 +49,14 @@ class PixelGenerator:
     def render(self, latents: tuple[torch.Tensor, ...]) -> torch.Tensor:
         (pixels,) = latents
         return self.dataset.denormalize(pixels) * 2 - 1
+
+    @torch.no_grad()
+    def project(self, latents: tuple[torch.Tensor, ...]) -> None:
+        """Clamp the pixels (in place) to the classifier-space image of [0, 1]."""
+        (pixels,) = latents
+        low = self.dataset.normalize(torch.zeros(1, self.channels, 1, 1, device=pixels.device))
+        high = self.dataset.normalize(torch.ones(1, self.channels, 1, 1, device=pixels.device))
+        pixels.copy_(torch.maximum(torch.minimum(pixels, high), low))
 
     def identity(self) -> dict:
         return {"name": "pixel", "class": "glad_distill.generators.pixel.PixelGenerator", "init": self.init}

@@ -12,7 +12,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import torch
 
-from ..config import GeneratorConfig
+from ..config import LR_KEYS, GeneratorConfig
 
 
 @runtime_checkable
@@ -25,8 +25,11 @@ class Generator(Protocol):
         channels: image channels C.
 
     Optional attributes (defaults in brackets): `latent_names` [("latent0", ...)], `latent_lr_keys`: per
-    latent tensor, which learning rate of the run applies, "img" (f-latents, pixels) or "w" (w+) [all "img"],
-    `identity() -> dict` describing the generator for the run manifest [class name], `split(layer)`.
+    latent tensor, which learning rate of the run applies, "img" (f-latents), "pixels" or "w" (w+) [all
+    "img"], `identity() -> dict` describing the generator for the run manifest [class name], `split(layer)`,
+    `default_bound` (how images are kept in [0, 1], see bounds.py) ["tanh"], `project(latents)` (in place,
+    so that rendered images lie in [0, 1]; needed by the "project" bound), `encodes_real_init` (True when
+    `init_latents` with init "real" already renders real images, so `--init real` needs no inversion) [False].
     """
 
     num_classes: int
@@ -68,13 +71,19 @@ def latent_names(generator: Generator) -> tuple[str, ...]:
 def latent_lr_keys(generator: Generator, count: int) -> tuple[str, ...]:
     """Per latent tensor the learning-rate key ("img" or "w"); all "img" when the generator says nothing."""
     keys = tuple(getattr(generator, "latent_lr_keys", ()) or ("img",) * count)
-    if len(keys) != count or any(k not in ("img", "w") for k in keys):
+    if len(keys) != count or any(k not in LR_KEYS for k in keys):
         raise ValueError(
-            f"{type(generator).__name__}.latent_lr_keys must give 'img' or 'w' for each of its {count} "
+            f"{type(generator).__name__}.latent_lr_keys must give one of {', '.join(LR_KEYS)} for each of its "
+            f"{count} "
             "latent "
             f"tensors, got {keys!r}"
         )
     return keys
+
+
+def default_bound(generator: Generator) -> str:
+    """The bound a run uses when `--bound` is not given."""
+    return str(getattr(generator, "default_bound", "tanh"))
 
 
 def describe(generator: Generator) -> dict[str, Any]:

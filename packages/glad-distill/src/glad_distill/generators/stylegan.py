@@ -14,7 +14,7 @@ import hashlib
 
 import torch
 
-STYLEGAN_INITS = ("random", "avg_w", "rand_f")
+STYLEGAN_INITS = ("random", "avg_w", "rand_f", "real")
 
 
 class StyleGANLatents:
@@ -25,7 +25,8 @@ class StyleGANLatents:
         layer: GLaD's n, 0 <= n <= len(G.layer_names) - 1, or None for w+ only.
         init: "random" (z ~ N(0, I), ws = mapping(z, class), psi 1), "avg_w" (per class the mean w over
             `avg_w_samples` z; all images of a class start equal) or "rand_f" (F replaced by Gaussian noise
-            with F's per-image mean and std).
+            with F's per-image mean and std) or "real" (the "random" draw, which the distiller then fits to
+            real images by inversion).
         class_map: dataset class k -> generator class class_map[k]; None = identity.
         chunk_size: images per generator call during initialisation.
         source: where G came from (name or path), for the manifest.
