@@ -130,7 +130,7 @@ def _check_patch(name: str, image_size: int, patch) -> None:
     example = f"{fits[0]}" if fits else "P"
     hint = (
         f"serve the data at a multiple of {patch} px with --image-size, or give it a patch that divides "
-        f"{image_size}: --model-option {name}.patch={example}"
+        f"{image_size}: glad-eval --model-option {name}.patch={example}"
     )
     check_size(name, image_size, minimum=patch, multiple=patch, hint=hint)
 
