@@ -142,3 +142,19 @@ def test_bad_image_size_and_missing_idx_files_write_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"are not in {tmp_path / 'empty'}, {tmp_path / 'empty' / 'MNIST' / 'raw'}" in err
     assert "--download" in err and not out.exists()
+
+
+def test_an_installed_glad_datasets_entry_point_needs_no_flag(plugin_dir, tmp_path):
+    """The README's second route: a distribution declaring the loader in the `glad.datasets` group."""
+    dist_info = plugin_dir / "my_squares-0.1.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: my-squares\nVersion: 0.1\n")
+    (dist_info / "entry_points.txt").write_text("[glad.datasets]\nep-squares = my_squares:load_squares\n")
+    images = torch.tensor([0.1, 0.9]).view(2, 1, 1, 1).expand(2, 1, 8, 8).contiguous()
+    save_distilled(tmp_path / "set", images, torch.arange(2), {})
+    pythonpath = os.pathsep.join([str(plugin_dir), os.environ.get("PYTHONPATH", "")])
+    args = ["-m", "glad_eval", str(tmp_path / "set"), "--dataset", "EP-Squares", "--models", "mlp",
+            "--seeds", "1", "--epochs", "1", "--device", "cpu", "--no-progress"]  # fmt: skip
+    done = cli(args, cwd=tmp_path, env={"PYTHONPATH": pythonpath})
+    assert done.returncode == 0, done.stderr
+    assert "squares: 2 distilled images" in done.stdout
