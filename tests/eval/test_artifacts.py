@@ -185,13 +185,13 @@ def test_every_bad_input_is_refused_before_training(case, monkeypatch):
         evaluate(images, labels, DATASET, EvalConfig(models=("mlp",), num_seeds=1, epochs=1), progress=False)
 
 
-def test_models_that_cannot_take_the_resolution_are_refused_before_training(monkeypatch):
+def test_a_pool_where_no_model_takes_the_resolution_is_refused_before_training(monkeypatch):
     monkeypatch.setattr(
         "glad_eval.protocol.evaluation.run_job", lambda *a, **k: pytest.fail("training started")
     )
     dataset = make_dataset(image_size=64)
-    config = EvalConfig(models=("mlp", "vgg11_cifar"), num_seeds=1, epochs=1)
-    with pytest.raises(ValueError, match="vgg11_cifar: image_size=64 is not supported"):
+    config = EvalConfig(models=("resnet18_cifar", "vgg11_cifar"), num_seeds=1, epochs=1)
+    with pytest.raises(ValueError, match="no architecture of the pool takes 64 px images: resnet18_cifar: "):
         evaluate(torch.rand(3, 3, 64, 64), torch.arange(3), dataset, config, progress=False)
 
 

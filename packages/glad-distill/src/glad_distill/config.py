@@ -93,6 +93,14 @@ class EvalSettings:
     seed: int = 0
 
 
+class LoadsDataset:
+    """Mixin of the configs that name a dataset (fields ``data_root`` and ``image_size``)."""
+
+    def dataset_options(self) -> dict[str, Any]:
+        """``root`` and ``image_size`` keyword arguments for ``glad_eval.data.load_dataset``."""
+        return {"root": self.data_root, "image_size": self.image_size}
+
+
 @dataclass
 class InversionConfig:
     """`--init real`: how latents are fitted to real images before distilling (Adam on the per-image MSE)."""
@@ -102,11 +110,12 @@ class InversionConfig:
 
 
 @dataclass
-class DistillConfig:
+class DistillConfig(LoadsDataset):
     """One distillation run. `to_dict()` / `from_dict()` round-trip exactly through JSON."""
 
     dataset: str = "mnist5k"
     data_root: str | None = None
+    image_size: int | None = None  # dataset served at this size (as glad_eval serves it); None = its default
     method: str = "dm"
     ipc: int = 1
     iterations: int = 200
@@ -190,6 +199,7 @@ class DistillConfig:
                 raise ValueError(f"bound must be one of {', '.join(available_bounds())}, got {self.bound!r}")
         if not self.eval.models:
             raise ValueError("eval.models must name at least one architecture")
+        check_image_size(self.image_size)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -201,11 +211,12 @@ class DistillConfig:
 
 
 @dataclass
-class BufferConfig:
+class BufferConfig(LoadsDataset):
     """Expert-trajectory training for MTT (`glad buffers`): SGD without momentum, DSA, on the real data."""
 
     dataset: str = "mnist5k"
     data_root: str | None = None
+    image_size: int | None = None  # as DistillConfig.image_size: experts must match the distillation
     num_experts: int = 10
     epochs: int = 15
     lr: float = 0.01
@@ -221,6 +232,7 @@ class BufferConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if not self.lr > 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
+        check_image_size(self.image_size)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -228,6 +240,12 @@ class BufferConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BufferConfig:
         return _from_dict(cls, data, "")
+
+
+def check_image_size(image_size: int | None) -> None:
+    """ValueError unless ``image_size`` is None (the dataset's default) or a positive int."""
+    if image_size is not None and (isinstance(image_size, bool) or image_size < 1):
+        raise ValueError(f"image_size must be >= 1 (or None: the dataset's default), got {image_size}")
 
 
 def merge_dicts(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

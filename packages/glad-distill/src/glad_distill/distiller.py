@@ -101,7 +101,7 @@ class Distiller:
         checkpoint = self._check_run_dir(resume)
         started = time.perf_counter()
         if dataset is None:
-            dataset = load_dataset(config.dataset, root=config.data_root, progress=progress)
+            dataset = load_dataset(config.dataset, **config.dataset_options(), progress=progress)
         self.dataset = dataset
         self.generator = build_generator(GeneratorContext(self.dataset, config.generator, self.device))
         self.bound = get_bound(config.bound or default_bound(self.generator))

@@ -144,7 +144,7 @@ def train_experts(
     config.validate()
     out_dir = Path(out_dir)
     device = torch.device(config.device)
-    dataset = dataset or load_dataset(config.dataset, root=config.data_root, progress=progress)
+    dataset = dataset or load_dataset(config.dataset, **config.dataset_options(), progress=progress)
     description = student_description(dataset, config.net)
     out_dir.mkdir(parents=True, exist_ok=True)
     images = dataset.train.images

@@ -15,6 +15,7 @@ from . import models
 from .artifacts import load_distilled
 from .augment import DEFAULT_STRATEGY
 from .data import available_datasets, load_dataset
+from .plugins import PLUGIN_FLAG, PLUGIN_HELP, load_requested_plugins
 from .protocol import EvalConfig, evaluate
 from .protocol.distributed import init_from_env
 
@@ -36,9 +37,17 @@ def build_parser(prog: str = "glad-eval") -> argparse.ArgumentParser:
         help=f"real dataset to test on (default: the set's meta['dataset'], else {DEFAULT_DATASET}); one of "
         f"{', '.join(available_datasets())}",
     )
-    p.add_argument("--data-root", help="folder holding the dataset's files (CIFAR, ImageNet; not mnist5k)")
+    p.add_argument(
+        "--data-root",
+        help="folder holding the dataset's files (CIFAR, ImageNet, MNIST idx files; Fashion-MNIST is also "
+        "found in /usr/share/datasets/fashion-mnist; not mnist5k)",
+    )
     p.add_argument("--image-size", type=int, help="serve the dataset at this size (default: its own default)")
-    p.add_argument("--download", action="store_true", help="allow downloading the dataset (CIFAR only)")
+    p.add_argument(
+        "--download",
+        action="store_true",
+        help="allow downloading the dataset through torchvision (CIFAR, MNIST, Fashion-MNIST)",
+    )
     p.add_argument("--models", help="comma-separated architectures (default: the --eval-mode pool)")
     p.add_argument("--eval-mode", choices=sorted(models.EVAL_MODES), default="M", help="default model pool")
     p.add_argument("--seeds", type=int, default=5, help="fresh models per architecture (default 5)")
@@ -64,6 +73,7 @@ def build_parser(prog: str = "glad-eval") -> argparse.ArgumentParser:
     p.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda if available)")
     p.add_argument("--out", help="write results.json and results.csv into this directory")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument(PLUGIN_FLAG, action="append", default=[], metavar="MODULE", help=PLUGIN_HELP)
     return p
 
 
@@ -132,6 +142,12 @@ def check_out_dir(out: str | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 2 bad input)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:  # first, so plug-in datasets and architectures are known to --help and to everything below
+        load_requested_plugins(argv)
+    except ValueError as exc:
+        print(f"glad-eval: error: {exc}", file=sys.stderr)
+        return 2
     args = build_parser().parse_args(argv)
     try:
         config = config_from_args(args)

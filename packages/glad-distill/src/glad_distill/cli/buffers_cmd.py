@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from glad_eval.plugins import PLUGIN_FLAG, PLUGIN_HELP
+
 from ..config import BufferConfig, merge_dicts
 from ..experts import train_experts
 from .options import BUFFER_OPTIONS, add_options, overrides_from
@@ -15,6 +17,7 @@ def add_buffers_arguments(parser: argparse.ArgumentParser) -> None:
         "--out", type=Path, default=None, help="buffer directory (default: buffers/<dataset>-<net>)"
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument(PLUGIN_FLAG, action="append", default=[], metavar="MODULE", help=PLUGIN_HELP)
     add_options(parser, BUFFER_OPTIONS)
 
 

@@ -6,6 +6,8 @@ import argparse
 import time
 from pathlib import Path
 
+from glad_eval.plugins import PLUGIN_FLAG, PLUGIN_HELP
+
 from ..baseline import BASELINE_NAME, comparison_table
 from ..config import DistillConfig, merge_dicts
 from ..distiller import Distiller
@@ -32,6 +34,7 @@ def add_distill_arguments(parser: argparse.ArgumentParser) -> None:
         help="continue the interrupted run in --out from its checkpoint (config from the run)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument(PLUGIN_FLAG, action="append", default=[], metavar="MODULE", help=PLUGIN_HELP)
     add_options(parser, DISTILL_OPTIONS)
 
 

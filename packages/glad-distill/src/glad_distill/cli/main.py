@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from glad_eval.plugins import load_requested_plugins
+
 from ..distiller import NonFiniteLossError
 from .buffers_cmd import add_buffers_arguments, run_buffers
 from .distill_cmd import add_distill_arguments, run_distill, run_run
@@ -44,6 +46,11 @@ def main(argv: list[str] | None = None) -> int:
         from glad_eval.cli import main as eval_main
 
         return eval_main(argv[1:])
+    try:  # first, so plug-in datasets, architectures, generators and objectives are registered
+        load_requested_plugins(argv)
+    except ValueError as error:
+        print(f"glad: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

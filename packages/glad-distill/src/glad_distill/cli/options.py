@@ -39,11 +39,23 @@ NET_OPTIONS = (
     ),
 )
 
+IMAGE_SIZE_OPTION = Option(
+    "--image-size",
+    "image_size",
+    int,
+    "serve the dataset at this size, padded or resampled exactly as glad-eval --image-size does "
+    "(default: the dataset's own, e.g. 32 for the MNIST family, 28 = raw digits)",
+)
+
 DISTILL_OPTIONS = (
     Option(
-        "--dataset", "dataset", str, "dataset name (mnist5k, cifar10, imagenette, imagewoof, imagenet-a, ...)"
+        "--dataset",
+        "dataset",
+        str,
+        "dataset name (mnist5k, mnist, fashion-mnist, cifar10, imagenette, imagenet-a, ...)",
     ),
-    Option("--data-root", "data_root", str, "folder holding the dataset (CIFAR, ImageNet)"),
+    Option("--data-root", "data_root", str, "folder holding the dataset (CIFAR, ImageNet, MNIST idx files)"),
+    IMAGE_SIZE_OPTION,
     Option("--method", "method", str, "objective: dc, dm, mtt or a name added with register_objective"),
     Option(
         "--generator",
@@ -105,6 +117,7 @@ DISTILL_OPTIONS = (
 BUFFER_OPTIONS = (
     Option("--dataset", "dataset", str, "dataset name"),
     Option("--data-root", "data_root", str, "folder holding the dataset"),
+    IMAGE_SIZE_OPTION,
     Option("--num-experts", "num_experts", int, "number of expert trajectories"),
     Option("--epochs", "epochs", int, "epochs per expert"),
     Option("--lr", "lr", float, "expert SGD learning rate (no momentum)"),

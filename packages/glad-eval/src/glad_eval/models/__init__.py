@@ -4,7 +4,9 @@
 >>> net = models.build("convnet", num_classes=10, in_channels=3, image_size=32)   # depth 3 at 32 px
 >>> models.available()   # convnet, resnet18, vgg11, alexnet, vit, their *_cifar variants, mlp, lenet, plugins
 
-Third-party architectures register with :func:`register` or the entry-point group ``glad.architectures``.
+Third-party architectures register with :func:`register` or the entry-point group ``glad.architectures``;
+a factory that cannot take the requested image size raises :class:`UnsupportedImageSize` (the evaluation
+protocol then skips that architecture and says why).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import torch
 from . import alexnet, convnet, lenet, mlp, resnet, vgg, vit  # noqa: F401  (register the built-ins)
 from .convnet import ConvNet, auto_depth
 from .init import initialize
+from .layers import UnsupportedImageSize
 from .registry import ENTRY_POINT_GROUP, available, default_lr, get_entry, register
 
 EVAL_MODES: dict[str, tuple[str, ...]] = {
@@ -67,6 +70,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "EVAL_MODES",
     "ConvNet",
+    "UnsupportedImageSize",
     "auto_depth",
     "available",
     "build",

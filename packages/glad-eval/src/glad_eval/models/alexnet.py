@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .layers import check_size, feature_shape, first_conv_padding
+from .layers import UnsupportedImageSize, check_size, feature_shape, first_conv_padding
 from .registry import register
 
 
@@ -35,7 +35,7 @@ class AlexNet(nn.Module):
         )
         shape = feature_shape(self.features, in_channels, image_size)
         if min(shape[1:]) < 1 or (cifar and tuple(shape[1:]) != (4, 4)):
-            raise ValueError(
+            raise UnsupportedImageSize(
                 f"alexnet{'_cifar' if cifar else ''}: image_size={image_size} is not supported "
                 + (
                     "(its fc layer is fixed at 192*4*4, i.e. 32 px inputs); use 'alexnet' for other sizes"

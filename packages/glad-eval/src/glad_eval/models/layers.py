@@ -126,11 +126,19 @@ def feature_shape(features: nn.Module, in_channels: int, image_size: int) -> tor
     return copy.deepcopy(features).to("meta")(probe).shape[1:]
 
 
-def check_size(name: str, image_size: int, *, minimum: int = 1, multiple: int = 1) -> None:
+class UnsupportedImageSize(ValueError):
+    """An architecture cannot be built for the requested image size (the evaluation protocol skips it and
+    says why, instead of aborting the whole table). Raise it from a factory; it is a ValueError."""
+
+
+def check_size(name: str, image_size: int, *, minimum: int = 1, multiple: int = 1, hint: str = "") -> None:
+    """TypeError unless ``image_size`` is an int; :class:`UnsupportedImageSize` unless it is >= ``minimum``
+    and a multiple of ``multiple`` (``hint``, if given, is appended to the message: how to make it fit)."""
     if not isinstance(image_size, int) or isinstance(image_size, bool):
         raise TypeError(f"{name}: image_size must be an int, got {type(image_size).__name__}")
     if image_size < minimum or image_size % multiple:
-        raise ValueError(
+        raise UnsupportedImageSize(
             f"{name}: image_size={image_size} is not supported; it must be >= {minimum}"
             + (f" and a multiple of {multiple}" if multiple > 1 else "")
+            + (f" ({hint})" if hint else "")
         )

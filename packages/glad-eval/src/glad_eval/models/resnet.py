@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .layers import check_size, feature_shape, make_norm
+from .layers import UnsupportedImageSize, check_size, feature_shape, make_norm
 from .registry import register
 
 
@@ -84,7 +84,7 @@ class ResNet18(nn.Module):
                 image_size,
             )
             if tuple(shape[1:]) != (1, 1):
-                raise ValueError(
+                raise UnsupportedImageSize(
                     f"resnet18_cifar: image_size={image_size} is not supported (its fixed 4x4 pool needs 32 "
                     "px inputs); use 'resnet18' for other sizes"
                 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .layers import check_size, feature_shape, first_conv_padding, make_norm
+from .layers import UnsupportedImageSize, check_size, feature_shape, first_conv_padding, make_norm
 from .registry import register
 
 VGG11_LAYOUT = (64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M")
@@ -55,7 +55,7 @@ class VGG11(nn.Module):
             raise ValueError(f"vgg11: head={head!r} is not supported; use 'adaptive' or 'cifar'")
         shape = feature_shape(self.features, in_channels, image_size)
         if min(shape[1:]) < 1 or (head == "cifar" and tuple(shape[1:]) != (1, 1)):
-            raise ValueError(
+            raise UnsupportedImageSize(
                 f"vgg11{'_cifar' if head == 'cifar' else ''}: image_size={image_size} is not supported "
                 + (
                     "(its classifier needs the 1x1 map of a 32 px input); use 'vgg11' for other sizes"

@@ -122,14 +122,31 @@ class ViT(nn.Module):
         return self.mlp_head(self.embed(x))
 
 
+def _check_patch(name: str, image_size: int, patch) -> None:
+    """The side must be a multiple of the patch; 28 px (MNIST-style) digits fit patch 4 (or 7, 14)."""
+    if isinstance(patch, bool) or not isinstance(patch, int) or patch < 1:
+        raise ValueError(f"{name}: patch must be a positive int, got {patch!r}")
+    fits = [p for p in range(4, patch) if image_size % p == 0]
+    example = f"{fits[0]}" if fits else "P"
+    hint = (
+        f"serve the data at a multiple of {patch} px with --image-size, or give it a patch that divides "
+        f"{image_size}: glad-eval --model-option {name}.patch={example}"
+    )
+    check_size(name, image_size, minimum=patch, multiple=patch, hint=hint)
+
+
 @register("vit")
-def vit(*, num_classes: int, in_channels: int, image_size: int, **kw) -> ViT:
-    check_size("vit", image_size, minimum=16, multiple=16)
-    return ViT(num_classes=num_classes, in_channels=in_channels, image_size=image_size, **kw)
+def vit(*, num_classes: int, in_channels: int, image_size: int, patch: int = 16, **kw) -> ViT:
+    """GLaD's ViT (patch 16); another ``patch`` (e.g. 4 for 28 px digits) lets it take any side it divides."""
+    _check_patch("vit", image_size, patch)
+    return ViT(num_classes=num_classes, in_channels=in_channels, image_size=image_size, patch=patch, **kw)
 
 
 @register("vit_cifar")
-def vit_cifar(*, num_classes: int, in_channels: int, image_size: int, **kw) -> ViT:
-    check_size("vit_cifar", image_size, minimum=4, multiple=4)
-    options = dict(patch=4, depth=6, layer_norm=True) | kw
-    return ViT(num_classes=num_classes, in_channels=in_channels, image_size=image_size, **options)
+def vit_cifar(*, num_classes: int, in_channels: int, image_size: int, patch: int = 4, **kw) -> ViT:
+    """ViTCIFAR: patch 4 (so it takes 28 and 32 px), depth 6, pre-norm LayerNorm."""
+    _check_patch("vit_cifar", image_size, patch)
+    options = dict(depth=6, layer_norm=True) | kw
+    return ViT(
+        num_classes=num_classes, in_channels=in_channels, image_size=image_size, patch=patch, **options
+    )

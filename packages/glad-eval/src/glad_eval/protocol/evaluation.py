@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 import torch
@@ -16,17 +17,31 @@ from .report import EvalReport, ModelResult
 from .train import Job, JobResult, run_job
 
 
-def check_models_fit(dataset: Dataset, config: EvalConfig) -> None:
-    """Build every architecture on the meta device so size/option errors surface before any training."""
+def check_models_fit(dataset: Dataset, config: EvalConfig) -> dict[str, str]:
+    """Build every architecture on the meta device so errors surface before any training.
+
+    Returns {name: reason} for the architectures that cannot take the dataset's image size (their factory
+    raised :class:`~glad_eval.models.UnsupportedImageSize`): the protocol skips those. Any other error (a bad
+    option, an unknown name) raises; so does a pool where no architecture fits (ValueError with every reason).
+    """
+    skipped: dict[str, str] = {}
     for name in config.models:
-        with torch.device("meta"):
-            models.build(
-                name,
-                num_classes=dataset.num_classes,
-                in_channels=dataset.channels,
-                image_size=dataset.image_size,
-                **config.model_kwargs.get(name, {}),
-            )
+        try:
+            with torch.device("meta"):
+                models.build(
+                    name,
+                    num_classes=dataset.num_classes,
+                    in_channels=dataset.channels,
+                    image_size=dataset.image_size,
+                    **config.model_kwargs.get(name, {}),
+                )
+        except models.UnsupportedImageSize as exc:
+            skipped[name] = str(exc)
+    if skipped and len(skipped) == len(config.models):
+        raise ValueError(
+            f"no architecture of the pool takes {dataset.image_size} px images: {'; '.join(skipped.values())}"
+        )
+    return skipped
 
 
 def evaluate(
@@ -41,17 +56,23 @@ def evaluate(
 
     ``images01``: float [N, C, H, W] in [0, 1] (normalised here with the dataset's mean/std; DSA then acts on
     the normalised images, as in the reference code). ``labels``: int [N]. Everything is validated before
-    training. Under torchrun (an initialised process group) the (architecture, seed) jobs are split over the
-    ranks and every rank returns the same full report, equal to a one-process run. Accuracies are in percent.
+    training; an architecture that cannot take the dataset's image size is skipped (one line on stderr naming
+    it and why; listed in the report's ``skipped``) and the others train. Under torchrun (an initialised
+    process group) the (architecture, seed) jobs are split over the ranks and every rank returns the same full
+    report, equal to a one-process run. Accuracies are in percent.
     """
     config = EvalConfig() if config is None else config
     config.validate()
     validate_distilled(images01, labels, dataset)
-    check_models_fit(dataset, config)
+    skipped = check_models_fit(dataset, config)
 
     world = current_world()
+    if world.is_main:
+        for reason in skipped.values():
+            print(f"skipping {reason}", file=sys.stderr)
     device = rank_device(config.device, world)
-    jobs = [Job(name, k) for name in config.models for k in range(config.num_seeds)]
+    names = [name for name in config.models if name not in skipped]
+    jobs = [Job(name, k) for name in names for k in range(config.num_seeds)]
     mine = shard(jobs, world)
     show = progress and world.is_main
     results: list[JobResult] = []
@@ -62,7 +83,7 @@ def evaluate(
     everything = {(r.model, r.index): r for r in gather(results, world)}
 
     per_model = {}
-    for name in config.models:
+    for name in names:
         runs = [everything[(name, k)] for k in range(config.num_seeds)]
         per_model[name] = ModelResult([r.accuracy for r in runs], seconds=sum(r.seconds for r in runs))
     return EvalReport(
@@ -72,4 +93,5 @@ def evaluate(
         num_images=int(images01.shape[0]),
         num_classes=dataset.num_classes,
         config=config.to_dict() | {"world_size": world.size},
+        skipped=skipped,
     )

@@ -31,7 +31,8 @@ class EvalReport:
 
     ``cross_arch_mean``: mean of the per-architecture means over every architecture except ``distill_model``
     (None if there is none). ``cross_arch_std``: population std, over seed indices, of the per-seed mean
-    across those architectures.
+    across those architectures. ``skipped``: {architecture: reason} for those that could not be built at the
+    dataset's image size (not trained, not in any mean).
     """
 
     per_model: dict[str, ModelResult]
@@ -42,6 +43,7 @@ class EvalReport:
     config: dict = field(default_factory=dict)
     cross_arch_mean: float | None = None
     cross_arch_std: float | None = None
+    skipped: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         others = self.cross_arch_models
@@ -69,6 +71,7 @@ class EvalReport:
             "cross_arch_models": self.cross_arch_models,
             "cross_arch_mean": self.cross_arch_mean,
             "cross_arch_std": self.cross_arch_std,
+            "skipped": self.skipped,
             "config": self.config,
         }
 
@@ -85,6 +88,8 @@ class EvalReport:
             label = f"{name}*" if name == self.distill_model else name
             runs = " ".join(f"{a:.2f}" for a in r.accuracies)
             lines.append(f"{label:<18}{r.mean:>10.2f} ± {r.std:<5.2f}   {runs}")
+        for name, reason in self.skipped.items():
+            lines.append(f"{name:<18}{'skipped':>18}   {_why(name, reason)}")
         if self.cross_arch_mean is not None:
             lines.append(
                 f"{'cross-arch':<18}{self.cross_arch_mean:>10.2f} ± {self.cross_arch_std:<5.2f}   mean over "
@@ -109,3 +114,8 @@ class EvalReport:
             if self.cross_arch_mean is not None:
                 writer.writerow(["cross_arch", f"{self.cross_arch_mean:.4f}", f"{self.cross_arch_std:.4f}"])
         return json_path, csv_path
+
+
+def _why(name: str, reason: str) -> str:
+    """The reason without the architecture's name when it starts with it ('vit: image_size=...')."""
+    return reason.removeprefix(f"{name}: ")
