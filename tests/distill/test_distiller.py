@@ -155,7 +155,8 @@ class RecordingObjective:
 def test_registered_objective_sees_images_normalised_with_the_dataset_statistics(
     monkeypatch, make_config, mnist, tmp_path
 ):
-    """The classifier input is dataset.normalize((G(latents) + 1) / 2), the real data's own mean/std."""
+    """The classifier input is dataset.normalize(bound(G(latents))) with StyleGAN-XL's default bound
+    (tanh: (tanh(raw) + 1) / 2), the real data's own mean/std."""
     from glad_distill.objectives.registry import _REGISTRY
 
     recorder = RecordingObjective()
@@ -170,7 +171,7 @@ def test_registered_objective_sees_images_normalised_with_the_dataset_statistics
     (images,) = recorder.seen
     raw = distiller.generator.render(latents)
     mean, std = torch.tensor(mnist.mean).view(1, -1, 1, 1), torch.tensor(mnist.std).view(1, -1, 1, 1)
-    torch.testing.assert_close(images, ((raw + 1) / 2 - mean) / std, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(images, ((torch.tanh(raw) + 1) / 2 - mean) / std, rtol=1e-5, atol=1e-5)
     assert not torch.allclose(images, raw)  # a real normalisation, not the identity
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["config"]["method"] == "test-recording" and manifest["status"] == "completed"
