@@ -24,18 +24,20 @@ from glad_ops.latent_backprop import latent_backprop
 from tqdm.auto import tqdm
 
 from .artifacts import write_run_outputs
-from .checkpoint import CHECKPOINT_FILE, load_checkpoint, save_checkpoint
+from .checkpoint import CHECKPOINT_FILE, save_checkpoint
 from .config import DistillConfig
 from .distributed import join_process_group, rank_device
 from .evaluation import evaluate_images
+from .faults import fault_point
 from .generators import GeneratorContext, build_generator, describe, latent_lr_keys, latent_names
-from .manifest import MANIFEST_FILE, environment, package_versions, read_manifest, write_manifest
+from .manifest import environment, package_versions, write_manifest
+from .manifest_config import recorded_config
 from .objectives import ObjectiveContext, SyntheticBatch, build_objective
+from .run_dir import RESUMABLE_OVERRIDES, open_run_dir
 from .seeding import StepSeeds, draw_seed
 
 INIT_STREAM = 7  # StepSeeds(config.seed).stream(INIT_STREAM) draws the initial latents
-# Config fields a resumed run may change (they do not alter the optimisation).
-RESUMABLE_OVERRIDES = ("iterations", "eval_every", "checkpoint_every", "eval", "device")
+__all__ = ["RESUMABLE_OVERRIDES", "Distiller", "NonFiniteLossError", "RunResult"]
 
 
 class NonFiniteLossError(RuntimeError):
@@ -125,6 +127,8 @@ class Distiller:
         self.status, self.message = "running", ""
         self.files = {"checkpoint": CHECKPOINT_FILE}  # the run directory's files, as listed in the manifest
         self.group.barrier()  # every rank has checked the run directory before rank 0 writes into it
+        if self.group.is_main:
+            self._run_directory.clear_leftovers()
         if checkpoint is not None:
             self._restore(checkpoint)
         else:
@@ -132,23 +136,9 @@ class Distiller:
 
     # -- checks ---------------------------------------------------------------------------------------------
     def _check_run_dir(self, resume: bool) -> dict[str, Any] | None:
-        has_run = (self.run_dir / MANIFEST_FILE).exists() or (self.run_dir / CHECKPOINT_FILE).exists()
-        if not resume:
-            if has_run:
-                raise ValueError(
-                    f"--out {self.run_dir} already holds a run; pass --resume to continue it or choose "
-                    "another --out"
-                )
-            return None
-        stored = read_manifest(self.run_dir)["config"]
-        current = self.config.to_dict()
-        changed = [k for k in current if k not in RESUMABLE_OVERRIDES and stored.get(k) != current[k]]
-        if changed:
-            raise ValueError(
-                f"--resume: the config differs from the run in {self.run_dir} in {', '.join(changed)}; only "
-                f"{', '.join(RESUMABLE_OVERRIDES)} may change when resuming"
-            )
-        return load_checkpoint(self.run_dir)
+        """The checkpoint to continue from (None: a fresh start); see run_dir.py for the states."""
+        self._run_directory = open_run_dir(self.run_dir, self.config.to_dict(), resume=resume)
+        return self._run_directory.checkpoint
 
     # -- one iteration --------------------------------------------------------------------------------------
     def step(self) -> float:
@@ -218,6 +208,7 @@ class Distiller:
         )
         try:
             while self.iteration < config.iterations:
+                fault_point(f"iteration:{self.iteration}")
                 started = time.perf_counter()
                 loss = self.step()
                 self.timings["distill_s"] += time.perf_counter() - started
@@ -290,6 +281,7 @@ class Distiller:
             self.run_dir,
             {
                 "iteration": self.iteration,
+                "config": self.config.to_dict(),
                 "latents": self.latents,
                 "optimizer": self.optimizer.state_dict(),
                 "objective": self.objective.state_dict(),
@@ -333,7 +325,7 @@ class Distiller:
             {
                 "status": self.status,
                 "message": self.message,
-                "config": self.config.to_dict(),
+                "config": recorded_config(self.config, self.generator),
                 "versions": package_versions(),
                 "environment": {**environment(self.device), "world_size": self.group.world_size},
                 "generator": self.generator_identity,
