@@ -1,6 +1,7 @@
 """Test-only fault injection at named points of file writes and runs (off unless an env variable is set).
 
-``GLAD_TEST_KILL_AT=POINT[:N]`` kills this process with SIGKILL the N-th time (default 1st) it reaches POINT;
+``GLAD_TEST_KILL_AT=POINT[:N]`` kills this process with SIGKILL the N-th time (default 1st) it reaches POINT (``iteration:0`` is
+POINT ``iteration:0``, first time);
 ``GLAD_TEST_FAIL_AT=POINT[:N]`` raises ``OSError(ENOSPC)`` there instead (a full disk). Several specs may be
 joined with ``,``. Points used by the code:
 
@@ -25,11 +26,9 @@ _hits: dict[str, int] = {}
 
 
 def _matches(spec_list: str, point: str, count: int) -> bool:
-    for spec in spec_list.split(","):
-        name, sep, nth = spec.strip().rpartition(":")
-        if not sep or not nth.isdigit():
-            name, nth = spec.strip(), "1"
-        if name == point and int(nth) == count:
+    for spec in (s.strip() for s in spec_list.split(",")):
+        name, _, nth = spec.rpartition(":")
+        if (spec == point and count == 1) or (name == point and nth.isdigit() and int(nth) == count):
             return True
     return False
 
