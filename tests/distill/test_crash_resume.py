@@ -63,7 +63,7 @@ def run_batch(jobs: list[dict], work: Path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def crashes(tmp_path_factory):
-    """Kill a run at every point, then recover it; per point: the kill, the state, the recovery and its log."""
+    """Kill a run at every point, then recover it; per point: the kill, the state, the recovery, its log."""
     work = tmp_path_factory.mktemp("crash")
     names = {point: f"k{i}" for i, point in enumerate(KILL_POINTS)}
     jobs = [{"argv": [*TINY, "--out", str(work / "straight")], "log": str(work / "straight.log")}]
@@ -126,7 +126,8 @@ def test_killed_run_recovers_to_the_uninterrupted_result(crashes, point):
     assert temporaries(out) == []
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "completed" and manifest["iterations_completed"] == 4
-    expected, got = load_file(str(straight / "latents.safetensors")), load_file(str(out / "latents.safetensors"))
+    expected = load_file(str(straight / "latents.safetensors"))
+    got = load_file(str(out / "latents.safetensors"))
     assert expected.keys() == got.keys()
     for key in expected:
         assert torch.equal(expected[key], got[key]), key
