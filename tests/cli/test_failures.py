@@ -57,7 +57,8 @@ def test_hostile_generator_pickle_is_refused_with_a_message(tmp_path, capsys):
     args = ["distill", "--generator", str(hostile), "--layer", "2", "--iterations", "1", "--no-progress"]
     assert main([*args, "--out", str(out)]) == ExitCode.REFUSED
     line = failure(capsys)
-    assert line.startswith("glad distill: error:") and "could run code" in line and "nothing in it ran" in line
+    assert line.startswith("glad distill: error:") and "could run code" in line
+    assert "nothing in it ran" in line
     assert not ran.exists() and not out.exists()
 
 
@@ -131,7 +132,7 @@ def test_full_disk_in_a_real_process_is_one_line_and_resumable(tmp_path):
     assert "no space left on the device" in done.stderr and "--resume" in done.stderr
     assert load_checkpoint(out)["iteration"] == 0
     env.pop("GLAD_TEST_FAIL_AT")
-    resumed = [sys.executable, "-m", "glad_distill", "distill", "--resume", "--out", str(out), "--no-progress"]
+    resumed = [sys.executable, "-m", "glad_distill", "distill", "--resume", "--out", str(out)]
     done = subprocess.run(resumed, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     assert json.loads((out / "manifest.json").read_text())["iterations_completed"] == 2

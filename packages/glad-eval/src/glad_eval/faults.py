@@ -1,7 +1,7 @@
 """Test-only fault injection at named points of file writes and runs (off unless an env variable is set).
 
-``GLAD_TEST_KILL_AT=POINT[:N]`` kills this process with SIGKILL the N-th time (default 1st) it reaches POINT (``iteration:0`` is
-POINT ``iteration:0``, first time);
+``GLAD_TEST_KILL_AT=POINT[:N]`` kills this process with SIGKILL the N-th time (default: the 1st) it reaches
+POINT (``iteration:0`` alone means POINT ``iteration:0``, the first time);
 ``GLAD_TEST_FAIL_AT=POINT[:N]`` raises ``OSError(ENOSPC)`` there instead (a full disk). Several specs may be
 joined with ``,``. Points used by the code:
 
