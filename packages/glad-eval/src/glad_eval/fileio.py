@@ -1,7 +1,7 @@
 """Atomic file writes shared by glad-eval and glad-distill (manifest, checkpoint, safetensors, JSON, PNG).
 
-`atomic_write_with(path, write)` lets `write(tmp)` produce the file at ``.<name>.tmp-<pid>`` beside the target
-(one temporary name per writing process), fsyncs it, gives it the mode a plain ``open()`` would (``0o666 &
+`atomic_write_with(path, write)` lets `write(tmp)` produce the file at ``.<name>.tmp-<pid>-<k>`` beside the
+target (a fresh temporary name per write), fsyncs it, gives it the mode a plain ``open()`` would (``0o666 &
 ~umask``), then ``os.replace``s it over the target. A crash therefore never leaves a half-written target; at
 worst a temporary file whose writer is dead, which `stale_temporaries` finds and the next run removes. A
 failed write (full disk, read-only file system) removes its temporary file and raises `OutputError`, leaving
@@ -11,6 +11,7 @@ the previous target intact.
 from __future__ import annotations
 
 import errno
+import itertools
 import json
 import os
 import re
@@ -21,13 +22,15 @@ from typing import Any
 from .errors import OutputError
 from .faults import fault_point
 
-_TEMP_NAME = re.compile(r"^\.(?P<target>.+)\.tmp-(?P<pid>\d+)$")
+_TEMP_NAME = re.compile(r"^\.(?P<target>.+)\.tmp-(?P<pid>\d+)(-\d+)?$")
+_WRITES = itertools.count()
 
 
 def temporary_path(path: str | Path) -> Path:
-    """The temporary name this process writes `path` under: ``<dir>/.<name>.tmp-<pid>``."""
+    """A fresh temporary name for writing `path`: ``<dir>/.<name>.tmp-<pid>-<k>``, k counting this
+    process's writes (unique per writer, also for two writers of the same target in one process)."""
     path = Path(path)
-    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}-{next(_WRITES)}")
 
 
 def default_file_mode() -> int:
