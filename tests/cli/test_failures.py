@@ -229,3 +229,16 @@ def test_run_files_share_the_umask_mode(tmp_path, capsys):
     assert {p.name for p in files} >= {"latents.safetensors", "images.safetensors", "manifest.json"}
     assert {p.name: p.stat().st_mode & 0o777 for p in files} == {p.name: 0o640 for p in files}
     assert {p.stat().st_mode & 0o777 for p in (tmp_path / "png").rglob("*.png")} == {0o640}
+
+
+def test_buffers_bad_input_is_refused_before_anything_is_written(tmp_path, capsys):
+    taken = tmp_path / "taken"
+    taken.write_text("keep me")
+    base = ["buffers", "--dataset", "mnist5k", "--num-experts", "1", "--epochs", "1", "--no-progress"]
+    assert main([*base, "--out", str(taken)]) == ExitCode.OUTPUT
+    assert "is an existing file, not a directory" in failure(capsys)
+    assert main([*base, "--lr", "nan", "--out", str(tmp_path / "b")]) == ExitCode.BAD_INPUT
+    assert "lr (--lr) must be a finite number > 0, got nan" in failure(capsys)
+    assert main([*base, "--seed", "-3", "--out", str(tmp_path / "b")]) == ExitCode.BAD_INPUT
+    assert "seed must be in [0, 2**63)" in failure(capsys)
+    assert taken.read_text() == "keep me" and not (tmp_path / "b").exists()
