@@ -73,6 +73,9 @@ def test_run_dir_states(tmp_path, capsys):
     run = tmp_path / "run"
     run.mkdir()
     (run / "manifest.json").write_text("{}")
+    with pytest.raises(OutputError, match="not a glad-distill run's"):  # someone else's file: kept
+        open_run_dir(run, {}, resume=False)
+    (run / "manifest.json").write_text(json.dumps({"format": "glad-distill-run/1"}))
     dead = run / ".checkpoint.pt.tmp-999999999"  # no such pid
     dead.write_bytes(b"half")
     live = run / f".checkpoint.pt.tmp-{os.getppid()}"  # a live writer's: left alone

@@ -14,6 +14,7 @@ D holds                             fresh start                            --res
 =================================  =====================================  ================================
 nothing / no such folder            starts                                 error: nothing to resume
 stale temporaries and/or manifest   clears them (message), starts          error: nothing to resume
+a manifest.json not written by us   error: choose another --out            error: nothing to resume
 checkpoint.pt (+ anything)          error: already holds a run             continues from the checkpoint
 D is a file                         error: not a directory                 error: not a directory
 =================================  =====================================  ================================
@@ -21,6 +22,7 @@ D is a file                         error: not a directory                 error
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +32,7 @@ from glad_eval.errors import OutputError
 
 from .checkpoint import CHECKPOINT_FILE, load_checkpoint
 from .io import stale_temporaries
-from .manifest import MANIFEST_FILE, read_manifest
+from .manifest import MANIFEST_FILE, RUN_FORMAT, read_manifest
 
 
 class NothingToResumeError(FileNotFoundError):
@@ -79,6 +81,10 @@ def open_run_dir(path: str | Path, config_dict: dict[str, Any], *, resume: bool)
                 "choose another --out"
             )
         manifest = [path / MANIFEST_FILE] if (path / MANIFEST_FILE).is_file() else []
+        if manifest and not _is_run_manifest(manifest[0]):
+            raise OutputError(
+                f"--out {path} holds a {MANIFEST_FILE} that is not a glad-distill run's; choose another --out"
+            )
         return RunDirectory(path, None, manifest + stale)
     if not has_checkpoint:
         raise NothingToResumeError(_nothing_to_resume(path, stale))
@@ -121,6 +127,13 @@ def resume_config(path: str | Path) -> dict[str, Any]:
         raise NothingToResumeError(_nothing_to_resume(path, stale_temporaries(path)))
     config = load_checkpoint(path).get("config")
     return config if config is not None else read_manifest(path)["config"]
+
+
+def _is_run_manifest(path: Path) -> bool:
+    try:
+        return json.loads(path.read_text()).get("format") == RUN_FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _nothing_to_resume(path: Path, stale: list[Path]) -> str:
