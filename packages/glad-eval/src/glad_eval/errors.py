@@ -56,6 +56,7 @@ class OutputError(OSError):
         errno.EACCES: "permission denied; choose a writable --out",
         errno.EPERM: "operation not permitted; choose a writable --out",
         errno.EEXIST: "a file of that name exists; choose another --out",
+        errno.ENOENT: "a folder on the way is missing or cannot hold folders; choose another --out",
         errno.ENOTDIR: "a parent of it is a file, not a directory; choose another --out",
         errno.EISDIR: "it is a directory; choose a file path",
     }

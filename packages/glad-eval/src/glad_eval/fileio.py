@@ -44,7 +44,7 @@ def ensure_directory(path: str | Path, *, what: str = "--out") -> Path:
     """Create directory `path` (and parents); OutputError naming the problem if that is impossible."""
     path = Path(path)
     if path.exists() and not path.is_dir():
-        raise OutputError(f"{what} {path} is an existing file, not a directory; choose another path")
+        raise OutputError(f"{what} {path} is an existing file, not a directory; choose another path".lstrip())
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -55,7 +55,7 @@ def ensure_directory(path: str | Path, *, what: str = "--out") -> Path:
 def atomic_write_with(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call `write(tmp_path)` to produce the file, then atomically move it to `path` (see the module doc)."""
     path = Path(path)
-    ensure_directory(path.parent, what="the folder of")
+    ensure_directory(path.parent, what="")
     tmp = temporary_path(path)
     point = f"write:{path.name}"
     try:
