@@ -102,6 +102,20 @@ def test_cli_errors_are_reported(tmp_path: Path, capsys) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hostile.pkl"]
 
 
+def test_cli_output_failures_and_debug(tmp_path: Path, capsys, monkeypatch) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("keep me")
+    assert cli.main(["convert", "random.pkl", str(taken)]) == 5  # refused before the source is read
+    err = capsys.readouterr().err
+    assert "taken: exists and is not a directory; choose another OUT_DIR" in err and "Traceback" not in err
+    assert taken.read_text() == "keep me"
+    assert cli.main(["--debug", "inspect", "random:abc"]) == 2
+    assert "Traceback" in capsys.readouterr().err
+    monkeypatch.setenv("GLAD_DEBUG", "1")
+    assert cli.main(["inspect", "random:abc"]) == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
 def test_module_entry_point_runs() -> None:
     result = subprocess.run(
         [

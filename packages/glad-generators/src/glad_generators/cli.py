@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 import traceback
@@ -49,6 +50,10 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
+    if args.out_dir.exists() and not args.out_dir.is_dir():  # refused before reading anything
+        raise FileExistsError(
+            errno.EEXIST, "exists and is not a directory; choose another OUT_DIR", args.out_dir
+        )
     generator = load(args.source)
     out = save(generator, args.out_dir)
     print(
@@ -111,7 +116,7 @@ FAILURES: tuple[tuple[type[BaseException], int, str], ...] = (
 
 def _message(error: BaseException) -> str:
     if isinstance(error, OSError) and error.strerror:
-        text = f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+        text = f"{error.filename}: {error.strerror}" if error.filename else error.strerror
     else:
         text = str(error) or type(error).__name__
     return " ".join(text.split())
