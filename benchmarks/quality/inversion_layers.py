@@ -17,12 +17,11 @@ import time
 from pathlib import Path
 
 import torch
-from glad_eval.data import load_dataset
-
 from glad_distill.bounds import get_bound
 from glad_distill.config import GeneratorConfig
 from glad_distill.generators import GeneratorContext, build_generator
 from glad_distill.inversion import invert, psnr, real_targets
+from glad_eval.data import load_dataset
 
 
 def main() -> None:
@@ -82,11 +81,16 @@ def main() -> None:
                     rows.append(row)
                     print(
                         f"width {width:4d} layer {layer:2d} F{shapes[0]} steps {steps:4d} lr {lr:g}: mse "
-                        f"{row['initial_mse']:.4f} -> {row['mse']:.5f} ({row['psnr_db']:.1f} dB) in {seconds:.1f} s",
+                        f"{row['initial_mse']:.4f} -> {row['mse']:.5f} ({row['psnr_db']:.1f} dB) "
+                        f"in {seconds:.1f} s",
                         flush=True,
                     )
-    out = Path(args.out) if args.out else Path(__file__).resolve().parents[1] / "results" / (
-        f"inversion_{args.dataset}_{datetime.date.today()}.json"
+    out = (
+        Path(args.out)
+        if args.out
+        else Path(__file__).resolve().parents[1]
+        / "results"
+        / (f"inversion_{args.dataset}_{datetime.date.today()}.json")
     )
     out.write_text(
         json.dumps(

@@ -10,8 +10,10 @@ import torch
 from glad_distill import Distiller, NonFiniteLossError
 from glad_distill.checkpoint import load_checkpoint
 from glad_distill.objectives import SyntheticBatch
+from glad_distill.run_dir import NothingToResumeError
 from glad_distill.seeding import StepSeeds
 from glad_eval.artifacts import load_distilled
+from glad_eval.errors import OutputError
 from PIL import Image
 from safetensors import safe_open
 
@@ -108,12 +110,12 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(make_config, m
 def test_existing_run_and_changed_resume_config_are_refused(make_config, mnist, tmp_path):
     config = make_config(iterations=1, generator={"name": "pixel", "layer": None})
     Distiller(config, tmp_path / "run", dataset=mnist, progress=False).run()
-    with pytest.raises(ValueError, match="already holds a run; pass --resume"):
+    with pytest.raises(OutputError, match=r"already holds a run \(checkpoint.pt\); pass --resume"):
         Distiller(config, tmp_path / "run", dataset=mnist, progress=False)
     changed = make_config(iterations=1, ipc=2, generator={"name": "pixel", "layer": None})
     with pytest.raises(ValueError, match="differs from the run .* in ipc"):
         Distiller(changed, tmp_path / "run", dataset=mnist, progress=False, resume=True)
-    with pytest.raises(ValueError, match="no checkpoint.pt|missing"):
+    with pytest.raises(NothingToResumeError, match="nothing to resume .* the folder does not exist"):
         Distiller(config, tmp_path / "empty", dataset=mnist, progress=False, resume=True)
 
 
@@ -202,7 +204,7 @@ def test_non_finite_loss_through_the_cli_exits_with_the_message(tmp_path, capsys
     args = ["distill", "--generator", "pixel", "--layer", "-1", "--iterations", "3", "--batch-real", "8",
             "--net-width", "8", "--lr-img", "1e30", "--checkpoint-every", "1", "--no-progress",
             "--out", str(out)]  # fmt: skip
-    assert main(args) == 1
+    assert main(args) == 7  # glad_eval.errors.ExitCode.STOPPED
     assert "stopped" in capsys.readouterr().err
     manifest = json.loads((out / "manifest.json").read_text())
     assert (

@@ -58,7 +58,6 @@ def test_options_become_the_config():
         (["--model-option", "depth=3"], "MODEL.KEY=VALUE"),
         (["--dataset", "cifar10"], "--data-root"),
         (["--image-size", "64"], "images are 32x32 px but dataset 'mnist5k' is served at 64 px"),
-        (["--device", "cuda:99"], "device='cuda:99'"),
         (["--distill-model", "convnett"], "distill_model.*'convnett'"),
     ],
 )
@@ -80,9 +79,17 @@ def test_out_that_cannot_be_a_directory_is_refused_before_training(
         (taken, "a file of that name exists"),
         (taken / "sub", "is not a writable directory"),
     ):
-        assert main([str(distilled_dir), "--out", str(out), "--no-progress", "--device", "cpu"]) == 2
+        assert main([str(distilled_dir), "--out", str(out), "--no-progress", "--device", "cpu"]) == 5
         assert message in capsys.readouterr().err
     assert taken.read_text() == "keep me"
+
+
+def test_absent_device_exits_6(distilled_dir, tmp_path, capsys):
+    out = tmp_path / "results"
+    assert main([str(distilled_dir), "--out", str(out), "--no-progress", "--device", "cuda:99"]) == 6
+    err = capsys.readouterr().err
+    assert err.startswith("glad-eval: error:") and "device='cuda:99'" in err and "Traceback" not in err
+    assert not out.exists()
 
 
 def test_bad_images_exit_2(tmp_path, capsys):

@@ -89,17 +89,31 @@ def test_cli_convert_and_inspect_a_pickle(tmp_path: Path, generator_dir: Path, c
 def test_cli_errors_are_reported(tmp_path: Path, capsys) -> None:
     assert cli.main(["inspect", "random:abc"]) == 2
     assert "random:RESOLUTION" in capsys.readouterr().err
-    assert cli.main(["convert", str(tmp_path / "missing.pkl"), str(tmp_path / "o")]) == 2
+    assert cli.main(["convert", str(tmp_path / "missing.pkl"), str(tmp_path / "o")]) == 3
     assert "does not exist" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
     hostile = tmp_path / "hostile.pkl"
     hostile.write_bytes(pickle.dumps({"G_ema": Reduce(os.system, f"touch {tmp_path / 'ran'}")}, protocol=4))
     for argv in (["inspect", str(hostile)], ["convert", str(hostile), str(tmp_path / "o")]):
-        assert cli.main(argv) == 2
-        assert (
-            "hostile.pkl: the pickle references posix.system, which could run code" in capsys.readouterr().err
-        )
+        assert cli.main(argv) == 4  # refused file
+        err = capsys.readouterr().err
+        assert "hostile.pkl: the pickle references posix.system, which could run code" in err
+        assert "nothing in it ran" in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hostile.pkl"]
+
+
+def test_cli_output_failures_and_debug(tmp_path: Path, capsys, monkeypatch) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("keep me")
+    assert cli.main(["convert", "random.pkl", str(taken)]) == 5  # refused before the source is read
+    err = capsys.readouterr().err
+    assert "taken: exists and is not a directory; choose another OUT_DIR" in err and "Traceback" not in err
+    assert taken.read_text() == "keep me"
+    assert cli.main(["--debug", "inspect", "random:abc"]) == 2
+    assert "Traceback" in capsys.readouterr().err
+    monkeypatch.setenv("GLAD_DEBUG", "1")
+    assert cli.main(["inspect", "random:abc"]) == 2
+    assert "Traceback" in capsys.readouterr().err
 
 
 def test_module_entry_point_runs() -> None:

@@ -1,8 +1,8 @@
 """How rendered images stay inside the valid range [0, 1] while they are optimised.
 
-A bound maps the generator's raw output (about [-1, 1], unbounded) to the images the objective sees, the images
-written to `images.safetensors` and the images glad-eval trains on: one function, so the three are the same
-tensor value for value. Bounds by name (`--bound`):
+A bound maps the generator's raw output (about [-1, 1], unbounded) to the images the objective sees, the
+images written to `images.safetensors` and the images glad-eval trains on: one function, so the three are the
+same tensor value for value. Bounds by name (`--bound`):
 
 - ``tanh``: a smooth squashing, images01 = (tanh(raw) + 1) / 2, for any generator. Gradients never vanish at
   a hard edge, so a pixel pushed towards a bound can come back.
@@ -40,8 +40,8 @@ class ImageBound:
 
 
 _BOUNDS: Registry[ImageBound] = Registry("image bound")
-# from_images01 of tanh keeps raw targets off the asymptotes: |raw| <= atanh(0.99) = 2.65, i.e. images01 within
-# 0.005 of the bounds, where tanh's slope (0.02) still lets distillation move a pixel.
+# from_images01 of tanh keeps raw targets off the asymptotes: |raw| <= atanh(0.99) = 2.65, i.e. images01
+# within 0.005 of the bounds, where tanh's slope (0.02) still lets distillation move a pixel.
 TANH_EDGE = 0.99
 
 

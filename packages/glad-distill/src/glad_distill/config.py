@@ -18,8 +18,9 @@ from typing import Any
 from .bounds import available_bounds
 
 # Default learning rates per method and latent group: "img" for GLaD's f-latents (spec glad_method.md §1), "w"
-# for w+, "pixels" for pixel-space runs. The pixel rates are those of the source papers (DC 0.1, DM 1, MTT 1000
-# on CIFAR-10), not GLaD's ImageNet ones (DC 1, DM 10), which the presets of GLaD's settings set explicitly.
+# for w+, "pixels" for pixel-space runs. The pixel rates are those of the source papers (DC 0.1, DM 1, MTT
+# 1000 on CIFAR-10), not GLaD's ImageNet ones (DC 1, DM 10), which the presets of GLaD's settings set
+# explicitly.
 METHOD_LEARNING_RATES: dict[str, dict[str, float]] = {
     "dc": {"img": 1.0, "w": 0.001, "pixels": 0.1},
     "dm": {"img": 10.0, "w": 0.01, "pixels": 1.0},
@@ -174,6 +175,7 @@ class DistillConfig(LoadsDataset):
         for name, value in {"iterations": self.iterations, "eval_every": self.eval_every}.items():
             if value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
+        _check_ranges(self)
         if self.mtt.unroll not in ("first_order", "full"):
             raise ValueError(f"mtt.unroll must be 'first_order' or 'full', got {self.mtt.unroll!r}")
         if self.mtt.batch_syn is not None and self.mtt.batch_syn < 1:
@@ -193,7 +195,9 @@ class DistillConfig(LoadsDataset):
                 f"{self.generator.precision!r}"
             )
         if not (self.inversion.lr > 0 and math.isfinite(self.inversion.lr)):
-            raise ValueError(f"inversion.lr (--inversion-lr) must be a finite number > 0, got {self.inversion.lr}")
+            raise ValueError(
+                f"inversion.lr (--inversion-lr) must be a finite number > 0, got {self.inversion.lr}"
+            )
         if self.bound is not None:
             if self.bound not in available_bounds():
                 raise ValueError(f"bound must be one of {', '.join(available_bounds())}, got {self.bound!r}")
@@ -208,6 +212,53 @@ class DistillConfig(LoadsDataset):
     def from_dict(cls, data: dict[str, Any]) -> DistillConfig:
         """Build from a (possibly partial) nested dict; unknown keys raise ValueError naming them."""
         return _from_dict(cls, data, "")
+
+
+# Upper bounds (inclusive) of counts, so a typo fails at once instead of after hours; seeds are in [0, 2**63).
+MAX_COUNT = 10**9
+MAX_SEED = 2**63
+
+
+def _check_ranges(config: DistillConfig) -> None:
+    """Learning rates finite and > 0, momentum in [0, 1), counts <= MAX_COUNT, seeds in [0, MAX_SEED)."""
+    rates = {
+        "lr_img (--lr-img)": config.lr_img,
+        "lr_w (--lr-w)": config.lr_w,
+        "mtt.lr_teacher (--lr-teacher)": config.mtt.lr_teacher,
+        "mtt.lr_lr (--lr-lr)": config.mtt.lr_lr,
+    }
+    for name, value in rates.items():
+        check_learning_rate(name, value)
+    if not 0.0 <= config.momentum < 1.0:  # also false for NaN
+        raise ValueError(f"momentum (--momentum) must be in [0, 1), got {config.momentum}")
+    counts = {
+        "iterations": config.iterations,
+        "ipc": config.ipc,
+        "batch_real": config.batch_real,
+        "eval_every": config.eval_every,
+        "checkpoint_every": config.checkpoint_every,
+        "generator.chunk_size": config.generator.chunk_size,
+        "mtt.syn_steps": config.mtt.syn_steps,
+        "eval.epochs": config.eval.epochs,
+        "eval.num_seeds": config.eval.num_seeds,
+    }
+    for name, value in counts.items():
+        if value > MAX_COUNT:
+            raise ValueError(f"{name} must be <= {MAX_COUNT}, got {value}")
+    seeds = {"seed": config.seed, "generator.seed": config.generator.seed, "eval.seed": config.eval.seed}
+    for name, value in seeds.items():
+        check_seed(name, value)
+
+
+def check_learning_rate(name: str, value: float | None) -> None:
+    """ValueError unless `value` is None (the default) or a finite number > 0."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a finite number > 0, got {value}")
+
+
+def check_seed(name: str, value: int) -> None:
+    if not 0 <= value < MAX_SEED:
+        raise ValueError(f"{name} must be in [0, 2**63), got {value}")
 
 
 @dataclass
@@ -230,8 +281,8 @@ class BufferConfig(LoadsDataset):
         for name in ("num_experts", "epochs", "batch_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be > 0, got {self.lr}")
+        check_learning_rate("lr (--lr)", self.lr)
+        check_seed("seed", self.seed)
         check_image_size(self.image_size)
 
     def to_dict(self) -> dict[str, Any]:

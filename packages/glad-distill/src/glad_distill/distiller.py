@@ -11,7 +11,7 @@ One iteration (GLaD's memory-lean backward, spec glad_method.md §3):
 5. (torchrun) the latent gradients are summed over ranks; a non-finite loss or gradient stops the run before
    anything is updated; SGD (momentum 0.5, lr_img for F/pixels, lr_w for w+) steps the float32 latents;
    the "project" bound then projects them so that the images stay in [0, 1].
-At every checkpoint the images' saturation (image_stats.py) is recorded, and the run warns once when it is high.
+At every checkpoint the images' saturation (image_stats.py) is recorded; the run warns once when it is high.
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ from tqdm.auto import tqdm
 from .artifacts import write_run_outputs
 from .baseline import BASELINE_NAME, INIT_STREAM, random_real_images
 from .bounds import get_bound
-from .checkpoint import CHECKPOINT_FILE, load_checkpoint, save_checkpoint
+from .checkpoint import CHECKPOINT_FILE, save_checkpoint
 from .config import DistillConfig
 from .distributed import join_process_group, rank_device
 from .evaluation import evaluate_images
+from .faults import fault_point
 from .generators import (
     GeneratorContext,
     build_generator,
@@ -44,12 +45,13 @@ from .generators import (
 )
 from .image_stats import image_statistics, real_saturated_fraction, saturation_warning
 from .initialisation import initial_latents
-from .manifest import MANIFEST_FILE, environment, package_versions, read_manifest, write_manifest
+from .manifest import environment, package_versions, write_manifest
+from .manifest_config import recorded_config
 from .objectives import ObjectiveContext, SyntheticBatch, build_objective
+from .run_dir import RESUMABLE_OVERRIDES, open_run_dir
 from .seeding import StepSeeds, draw_seed
 
-# Config fields a resumed run may change (they do not alter the optimisation).
-RESUMABLE_OVERRIDES = ("iterations", "eval_every", "checkpoint_every", "eval", "device")
+__all__ = ["RESUMABLE_OVERRIDES", "Distiller", "NonFiniteLossError", "RunResult"]
 
 
 class NonFiniteLossError(RuntimeError):
@@ -164,6 +166,8 @@ class Distiller:
         self.status, self.message = "running", ""
         self.files = {"checkpoint": CHECKPOINT_FILE}  # the run directory's files, as listed in the manifest
         self.group.barrier()  # every rank has checked the run directory before rank 0 writes into it
+        if self.group.is_main:
+            self._run_directory.clear_leftovers()
         if checkpoint is not None:
             self._restore(checkpoint)
         else:
@@ -173,23 +177,9 @@ class Distiller:
 
     # -- checks ---------------------------------------------------------------------------------------------
     def _check_run_dir(self, resume: bool) -> dict[str, Any] | None:
-        has_run = (self.run_dir / MANIFEST_FILE).exists() or (self.run_dir / CHECKPOINT_FILE).exists()
-        if not resume:
-            if has_run:
-                raise ValueError(
-                    f"--out {self.run_dir} already holds a run; pass --resume to continue it or choose "
-                    "another --out"
-                )
-            return None
-        stored = read_manifest(self.run_dir)["config"]
-        current = self.config.to_dict()
-        changed = [k for k in current if k not in RESUMABLE_OVERRIDES and stored.get(k) != current[k]]
-        if changed:
-            raise ValueError(
-                f"--resume: the config differs from the run in {self.run_dir} in {', '.join(changed)}; only "
-                f"{', '.join(RESUMABLE_OVERRIDES)} may change when resuming"
-            )
-        return load_checkpoint(self.run_dir)
+        """The checkpoint to continue from (None: a fresh start); see run_dir.py for the states."""
+        self._run_directory = open_run_dir(self.run_dir, self.config.to_dict(), resume=resume)
+        return self._run_directory.checkpoint
 
     # -- one iteration --------------------------------------------------------------------------------------
     def step(self) -> float:
@@ -261,6 +251,7 @@ class Distiller:
         )
         try:
             while self.iteration < config.iterations:
+                fault_point(f"iteration:{self.iteration}")
                 started = time.perf_counter()
                 loss = self.step()
                 self.timings["distill_s"] += time.perf_counter() - started
@@ -352,6 +343,7 @@ class Distiller:
             self.run_dir,
             {
                 "iteration": self.iteration,
+                "config": self.config.to_dict(),
                 "latents": self.latents,
                 "optimizer": self.optimizer.state_dict(),
                 "objective": self.objective.state_dict(),
@@ -409,14 +401,17 @@ class Distiller:
             {
                 "status": self.status,
                 "message": self.message,
-                "config": self.config.to_dict(),
+                "config": recorded_config(self.config, self.generator),
                 "versions": package_versions(),
                 "environment": {**environment(self.device), "world_size": self.group.world_size},
                 "generator": self.generator_identity,
                 "latents": self.latent_groups,
                 "bound": self.bound.name,
                 "initialisation": self.initialisation,
-                "saturation": {"real_saturated_fraction": self.real_saturated_fraction, "checkpoints": self.saturation},
+                "saturation": {
+                    "real_saturated_fraction": self.real_saturated_fraction,
+                    "checkpoints": self.saturation,
+                },
                 "seeds": {
                     "run": self.config.seed,
                     "generator_weights": self.config.generator.seed,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.distributed as dist
+from glad_eval.errors import DeviceUnavailableError
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,9 @@ def rank_device(device: str, group: ProcessGroup) -> torch.device:
     if resolved.type == "cuda" and resolved.index is None and group.distributed:
         resolved = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
     if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} was asked for but CUDA is not available; use --device cpu")
+        raise DeviceUnavailableError(
+            f"device {device!r} was asked for but CUDA is not available; use --device cpu"
+        )
     if resolved.type == "cuda" and group.distributed:
         torch.cuda.set_device(resolved)
     return resolved

@@ -16,12 +16,13 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from glad_eval.errors import OutputError
 from safetensors import safe_open
 from safetensors.torch import save_file
 from tqdm.auto import tqdm
 
 from .config import BufferConfig, NetConfig
-from .io import atomic_write_json, atomic_write_with
+from .io import atomic_write_json, atomic_write_with, ensure_directory
 from .networks import flatten_parameters, network_skeleton, parameter_layout, random_network
 from .seeding import StepSeeds
 
@@ -140,13 +141,17 @@ def train_experts(
     """
     from glad_eval.augment import DSA
     from glad_eval.data import load_dataset
+    from glad_eval.protocol.config import check_device
 
     config.validate()
+    check_device(config.device)  # DeviceUnavailableError before anything is written
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"--out {out_dir} is an existing file, not a directory; choose another --out")
     device = torch.device(config.device)
     dataset = dataset or load_dataset(config.dataset, **config.dataset_options(), progress=progress)
     description = student_description(dataset, config.net)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ensure_directory(out_dir)
     images = dataset.train.images
     labels = dataset.train.labels
     augment = DSA(config.dsa_strategy, mode="S")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import torch
 
 SATURATION_EPS = 1 / 255  # a pixel within one 8-bit level of 0 or 1 is "at a bound"
-# A run warns (once) when its share of pixels at a bound, s, exceeds the real data's, r, by half of what is left:
-# s > r + SATURATION_MARGIN * (1 - r) (natural images: r ~ 0.01, warn above ~0.5; MNIST: r ~ 0.85, above ~0.93).
+# A run warns (once) when its share of pixels at a bound, s, exceeds the real data's, r, by half of what is
+# left: s > r + SATURATION_MARGIN * (1 - r) (natural images: r ~ 0.01, warn above ~0.5; MNIST: r ~ 0.85,
+# above ~0.93).
 SATURATION_MARGIN = 0.5
 REFERENCE_SAMPLE = 1000  # real training images the reference share is measured on
 

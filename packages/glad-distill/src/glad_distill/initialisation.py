@@ -3,8 +3,8 @@
 With `init real`, every synthetic image gets a distinct random real training image of its class (seeded from
 the run's seed) and its latents are fitted to it by inversion (`inversion.invert`) through the run's bound, so
 the images the distillation starts from are, as closely as the generator allows, real images. Generators that
-render real images exactly from their own draw (the pixel generator, `encodes_real_init = True`) draw the images
-themselves; they are only fitted when the bound changes them (e.g. pixels under `tanh`).
+render real images exactly from their own draw (the pixel generator, `encodes_real_init = True`) draw the
+images themselves; they are only fitted when the bound changes them (e.g. pixels under `tanh`).
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ def initial_latents(
         return latents, None
     if getattr(generator, "encodes_real_init", False):
         with torch.no_grad():
-            targets01 = ((_render_chunks(generator, latents, config.generator.chunk_size) + 1) / 2).clamp(0, 1)
+            targets01 = ((_render_chunks(generator, latents, config.generator.chunk_size) + 1) / 2).clamp(
+                0, 1
+            )
     else:
         targets01 = real_targets(dataset, labels, generator=real_rng).to(device)
     settings = config.inversion
@@ -63,4 +65,6 @@ def initial_latents(
 
 def _render_chunks(generator, latents: tuple[torch.Tensor, ...], size: int) -> torch.Tensor:
     count = latents[0].shape[0]
-    return torch.cat([generator.render(tuple(t[i : i + size] for t in latents)) for i in range(0, count, size)])
+    return torch.cat(
+        [generator.render(tuple(t[i : i + size] for t in latents)) for i in range(0, count, size)]
+    )

@@ -7,8 +7,9 @@ the initial set as informative as random real images, and distillation improves 
 The fit minimises, with Adam and chunk by chunk, the per-image mean squared error between the generator's raw
 output and the raw image that the run's bound maps to the target (`ImageBound.from_images01`): fitting in raw
 space keeps the gradient alive where a squashing bound is flat (a fit through tanh towards MNIST's black
-background drives whole images into the flat part and loses the strokes). The error reported is in [0, 1] units. Image k depends only on row k of every latent tensor and Adam is element-wise, so the result
-does not depend on the chunking.
+background drives whole images into the flat part and loses the strokes). The error reported is in [0, 1]
+units. Image k depends only on row k of every latent tensor and Adam is element-wise, so the result does not
+depend on the chunking.
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ def invert(
     """Fit the latents so that render01(latents) matches targets01.
 
     Args:
-        render: latents -> raw images float32 [n, C, R, R] (the generator), differentiable; image k depends only
-            on row k of each latent.
+        render: latents -> raw images float32 [n, C, R, R] (the generator), differentiable; image k depends
+            only on row k of each latent.
         latents: starting latents, each [N, ...] (not modified).
         targets01: float32 [N, C, R, R] in [0, 1], on the latents' device.
         bound: the run's bound (bounds.py): images01 = bound(raw).
@@ -92,8 +93,9 @@ def invert(
                 loss = loss_per_image.sum()
                 if not torch.isfinite(loss):
                     raise InversionDivergedError(
-                        f"the inversion of images {start}..{start + len(target) - 1} diverged at step {step + 1} "
-                        f"(loss {float(loss)}); lower --inversion-lr (now {lr}) or use another --init"
+                        f"the inversion of images {start}..{start + len(target) - 1} diverged at step "
+                        f"{step + 1} (loss {float(loss)}); lower --inversion-lr (now {lr}) or use another "
+                        "--init"
                     )
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -128,8 +130,8 @@ def real_targets(dataset, labels: torch.Tensor, *, generator: torch.Generator) -
         if available < len(rows):
             raise ValueError(
                 f"--init real needs {len(rows)} distinct real images of class {cls} "
-                f"({dataset.class_names[cls]!r}) but dataset {dataset.name!r} has {available}; lower --ipc to "
-                f"{available} or use another --init"
+                f"({dataset.class_names[cls]!r}) but dataset {dataset.name!r} has {available}; lower --ipc "
+                f"to {available} or use another --init"
             )
         targets[rows] = dataset.real_batch(cls, len(rows), generator=generator).float()
     return targets

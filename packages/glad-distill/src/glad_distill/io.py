@@ -1,36 +1,26 @@
-"""Atomic file writes: write to a temporary file beside the target, fsync, then rename over it.
+"""Atomic file writes (glad_eval.fileio, shared with glad-eval): write to ``.<name>.tmp-<pid>`` beside the
+target, fsync, give it the umask's mode, then rename over the target.
 
-A crash (or a NaN stop) can therefore never leave a half-written checkpoint, manifest or tensor file.
+A crash (or a NaN stop) can therefore never leave a half-written checkpoint, manifest or tensor file; a failed
+write (full disk, read-only file system) raises glad_eval.errors.OutputError and keeps the previous file.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from glad_eval.fileio import (
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_with,
+    default_file_mode,
+    ensure_directory,
+    stale_temporaries,
+)
 
-
-def atomic_write_with(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call `write(tmp_path)` to produce the file, then atomically move it to `path`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        write(tmp)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    return atomic_write_with(path, lambda tmp: tmp.write_bytes(data))
-
-
-def atomic_write_json(path: str | Path, obj: Any) -> Path:
-    return atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=False) + "\n").encode())
+__all__ = [
+    "atomic_write_bytes",
+    "atomic_write_json",
+    "atomic_write_with",
+    "default_file_mode",
+    "ensure_directory",
+    "stale_temporaries",
+]

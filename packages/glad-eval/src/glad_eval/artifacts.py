@@ -10,7 +10,6 @@ digits (``3``, ``003``, ``003_cat``) the number is the label, else labels follow
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,8 @@ import torch
 from PIL import Image
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
+
+from .fileio import atomic_write_with
 
 FILENAME = "images.safetensors"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
@@ -79,17 +80,13 @@ def save_distilled(
     if not isinstance(meta, dict):
         raise TypeError(f"meta must be a dict (JSON-serialisable) or None, got {type(meta).__name__}")
     meta_json = json.dumps(meta)  # raises TypeError for non-JSON values before anything is written
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / FILENAME
-    tmp = path.with_suffix(".tmp")
     tensors = {
         "images": images01.detach().to("cpu", torch.float32).contiguous(),
         "labels": labels.detach().to("cpu", torch.int64).contiguous(),
     }
-    save_file(tensors, str(tmp), metadata={"meta": meta_json})
-    os.replace(tmp, path)
-    return path
+    return atomic_write_with(
+        Path(out_dir) / FILENAME, lambda tmp: save_file(tensors, str(tmp), metadata={"meta": meta_json})
+    )
 
 
 def _read_safetensors(path: Path) -> DistilledSet:

@@ -15,6 +15,7 @@ from . import models
 from .artifacts import load_distilled
 from .augment import DEFAULT_STRATEGY
 from .data import available_datasets, load_dataset
+from .errors import OutputError, add_debug_flag, debug_requested, run_guarded
 from .plugins import PLUGIN_FLAG, PLUGIN_HELP, load_requested_plugins
 from .protocol import EvalConfig, evaluate
 from .protocol.distributed import init_from_env
@@ -74,6 +75,7 @@ def build_parser(prog: str = "glad-eval") -> argparse.ArgumentParser:
     p.add_argument("--out", help="write results.json and results.csv into this directory")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument(PLUGIN_FLAG, action="append", default=[], metavar="MODULE", help=PLUGIN_HELP)
+    add_debug_flag(p)
     return p
 
 
@@ -129,19 +131,20 @@ def config_from_args(args: argparse.Namespace) -> EvalConfig:
 
 
 def check_out_dir(out: str | None) -> None:
-    """ValueError unless ``--out`` can become a directory we may write (checked before hours of training)."""
+    """OutputError unless ``--out`` can become a directory we may write (checked before hours of training)."""
     if out is None:
         return
     path = Path(out).expanduser().absolute()
     if path.exists() and not path.is_dir():
-        raise ValueError(f"--out {out}: a file of that name exists; pass a directory for results.json/.csv")
+        raise OutputError(f"--out {out}: a file of that name exists; pass a directory for results.json/.csv")
     existing = next(p for p in (path, *path.parents) if p.exists())
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise ValueError(f"--out {out}: cannot create it, {existing} is not a writable directory")
+        raise OutputError(f"--out {out}: cannot create it, {existing} is not a writable directory")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit status (0 ok, 2 bad input)."""
+    """Run the CLI; returns the exit status (glad_eval.errors.ExitCode: 0 ok, 2 bad input, 3 missing, 5
+    output, 6 device)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:  # first, so plug-in datasets and architectures are known to --help and to everything below
         load_requested_plugins(argv)
@@ -150,29 +153,30 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     args = build_parser().parse_args(argv)
     try:
-        config = config_from_args(args)
-        config.validate()
-        check_out_dir(args.out)
-        world = init_from_env(config.device)
-        distilled = load_distilled(args.path)
-        dataset_name = args.dataset or distilled.meta.get("dataset") or DEFAULT_DATASET
-        dataset = load_dataset(
-            dataset_name,
-            root=args.data_root,
-            image_size=args.image_size,
-            download=args.download,
-            progress=not args.no_progress,
-        )
-        report = evaluate(distilled.images, distilled.labels, dataset, config, progress=not args.no_progress)
-        if world.is_main:
-            print(report.format_table())
-            if args.out:
-                json_path, csv_path = report.write(args.out)
-                print(f"wrote {json_path} and {csv_path}")
-    except (ValueError, TypeError, FileNotFoundError) as exc:
-        print(f"glad-eval: error: {exc}", file=sys.stderr)
-        return 2
+        return run_guarded("glad-eval", lambda: _run(args), debug=debug_requested(args))
     finally:
         if torch.distributed.is_initialized():
             torch.distributed.destroy_process_group()
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    config.validate()
+    check_out_dir(args.out)
+    world = init_from_env(config.device)
+    distilled = load_distilled(args.path)
+    dataset_name = args.dataset or distilled.meta.get("dataset") or DEFAULT_DATASET
+    dataset = load_dataset(
+        dataset_name,
+        root=args.data_root,
+        image_size=args.image_size,
+        download=args.download,
+        progress=not args.no_progress,
+    )
+    report = evaluate(distilled.images, distilled.labels, dataset, config, progress=not args.no_progress)
+    if world.is_main:
+        print(report.format_table())
+        if args.out:
+            json_path, csv_path = report.write(args.out)
+            print(f"wrote {json_path} and {csv_path}")
     return 0

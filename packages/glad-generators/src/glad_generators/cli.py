@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
+import traceback
 from pathlib import Path
 
 from .build import build
@@ -47,6 +50,10 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
+    if args.out_dir.exists() and not args.out_dir.is_dir():  # refused before reading anything
+        raise FileExistsError(
+            errno.EEXIST, "exists and is not a directory; choose another OUT_DIR", args.out_dir
+        )
     generator = load(args.source)
     out = save(generator, args.out_dir)
     print(
@@ -58,6 +65,9 @@ def _convert(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="glad-generators", description=__doc__)
+    parser.add_argument(
+        "--debug", action="store_true", help=f"show the traceback of a failure (also: {DEBUG_ENV}=1)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     inspect = commands.add_parser(
         "inspect", help="print the layer table, split shapes F_n and parameter counts"
@@ -82,13 +92,51 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("source", help="official StyleGAN-XL .pkl (or any path `load` accepts)")
     convert.add_argument("out_dir", type=Path, help="output directory (weights.safetensors + config.json)")
     convert.set_defaults(run=_convert)
+    for sub in (inspect, convert):
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
     return parser
 
 
+# Exit codes, the same numbers as glad_eval.errors.ExitCode (glad-generators does not depend on glad-eval).
+EXIT_BAD_INPUT, EXIT_MISSING, EXIT_REFUSED, EXIT_OUTPUT, EXIT_INTERRUPTED = 2, 3, 4, 5, 130
+DEBUG_ENV = "GLAD_DEBUG"
+# Most specific first: exception class -> (exit code, fix appended to its message).
+FAILURES: tuple[tuple[type[BaseException], int, str], ...] = (
+    (
+        UnsafePickleError,
+        EXIT_REFUSED,
+        "nothing in it ran; use an official StyleGAN-XL pickle or a folder written by `convert`",
+    ),
+    (FileNotFoundError, EXIT_MISSING, ""),
+    (OSError, EXIT_OUTPUT, "check that the path is writable and the disk has space"),
+    (ValueError, EXIT_BAD_INPUT, ""),
+    (TypeError, EXIT_BAD_INPUT, ""),
+)
+
+
+def _message(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        text = f"{error.filename}: {error.strerror}" if error.filename else error.strerror
+    else:
+        text = str(error) or type(error).__name__
+    return " ".join(text.split())
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; exit codes 0 ok, 2 bad input, 3 missing file, 4 refused pickle, 5 unwritable output."""
     args = build_parser().parse_args(argv)
+    debug = getattr(args, "debug", False) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
     try:
         return args.run(args)
-    except (ValueError, TypeError, FileNotFoundError, UnsafePickleError) as error:
-        print(f"glad-generators: error: {error}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print("glad-generators: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:
+        for kind, code, fix in FAILURES:
+            if isinstance(error, kind):
+                if debug:
+                    traceback.print_exc()
+                message = _message(error)
+                print(f"glad-generators: error: {message}{'; ' + fix if fix else ''}", file=sys.stderr)
+                return code
+        raise

@@ -11,9 +11,11 @@ from glad_eval.plugins import PLUGIN_FLAG, PLUGIN_HELP
 from ..baseline import BASELINE_NAME, comparison_table
 from ..config import DistillConfig, merge_dicts
 from ..distiller import Distiller
-from ..manifest import read_manifest
 from ..presets import DEFAULT_PRESET, available_presets, load_preset
+from ..run_dir import resume_config
 from .options import DISTILL_OPTIONS, add_options, overrides_from
+
+EVAL_FLAGS = ("eval_models", "eval_seeds", "eval_epochs")  # dests (opt_*) of the --eval-* settings flags
 
 
 def add_distill_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,7 +52,7 @@ def config_from_args(args: argparse.Namespace) -> DistillConfig:
     if args.resume:
         if args.out is None:
             raise ValueError("--resume needs --out RUN_DIR (the run to continue)")
-        stored = read_manifest(args.out)["config"]
+        stored = resume_config(args.out)
         return DistillConfig.from_dict(merge_dicts(stored, overrides))
     return load_preset(args.preset, overrides)
 
@@ -73,11 +75,20 @@ def distill_from_args(args: argparse.Namespace):
     return distiller, result
 
 
+def final_evaluation_asked(args: argparse.Namespace, config: DistillConfig) -> bool:
+    """`glad distill` evaluates the final images once when an --eval-* flag is given without --eval-every
+    (a flag never silently does nothing)."""
+    given = any(hasattr(args, f"opt_{flag}") for flag in EVAL_FLAGS)
+    return given and not config.eval_every
+
+
 def run_distill(args: argparse.Namespace) -> int:
     if args.preset == "list":
         print_presets()
         return 0
     distiller, result = distill_from_args(args)
+    if final_evaluation_asked(args, distiller.config):
+        return evaluate_and_report(args, distiller, result)
     if distiller.group.is_main:
         print(f"grid: {result.run_dir / 'grid.png'}")
     return 0
@@ -89,6 +100,11 @@ def run_run(args: argparse.Namespace) -> int:
         print_presets()
         return 0
     distiller, result = distill_from_args(args)
+    return evaluate_and_report(args, distiller, result)
+
+
+def evaluate_and_report(args: argparse.Namespace, distiller: Distiller, result) -> int:
+    """Evaluate the final images (config.eval), write RUN/eval, record it in the manifest, print the table."""
     report = distiller.evaluate(progress=not args.no_progress)
     baseline = distiller.evaluate_baseline(progress=not args.no_progress)
     if distiller.group.is_main:

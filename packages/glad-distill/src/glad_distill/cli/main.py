@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from glad_eval.errors import ExitCode, add_debug_flag, debug_requested, register_failure, run_guarded
 from glad_eval.plugins import load_requested_plugins
 
 from ..distiller import NonFiniteLossError
@@ -12,13 +13,22 @@ from .buffers_cmd import add_buffers_arguments, run_buffers
 from .distill_cmd import add_distill_arguments, run_distill, run_run
 from .export_cmd import add_export_arguments, run_export
 
-EXIT_BAD_INPUT, EXIT_STOPPED = 2, 1
+# Exit codes: glad_eval.errors.ExitCode (2 bad input, 3 missing, 4 refused file, 5 output/I/O, 6 device,
+# 7 stopped on NaN/inf, 130 interrupted).
+EXIT_BAD_INPUT, EXIT_STOPPED = ExitCode.BAD_INPUT, ExitCode.STOPPED
+UNSAFE_PICKLE_FIX = (
+    "nothing in it ran; use an official StyleGAN-XL pickle or a folder written by `glad-generators convert`"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="glad", description="Dataset distillation with deep generative priors (GLaD): DC, DM, MTT."
+        prog="glad",
+        description="Dataset distillation with deep generative priors (GLaD): DC, DM, MTT. Failures print "
+        "one line and exit with 2 (bad input), 3 (missing), 4 (refused file), 5 (output/I/O), 6 (device) "
+        "or 7 (stopped on NaN/inf); --debug or GLAD_DEBUG=1 shows the traceback.",
     )
+    add_debug_flag(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     distill = commands.add_parser("distill", help="distill a dataset into a few images per class")
     add_distill_arguments(distill)
@@ -37,15 +47,27 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="export a run's images (ImageFolder of PNGs)")
     add_export_arguments(export)
     export.set_defaults(handler=run_export)
+    for sub in (distill, run, buffers, export):
+        add_debug_flag(sub)
     return parser
+
+
+def register_failures() -> None:
+    """glad-distill's own expected failures (on top of glad_eval.errors.FAILURES)."""
+    register_failure(NonFiniteLossError, ExitCode.STOPPED)
+    try:
+        from glad_generators.persistence.safe_unpickler import UnsafePickleError
+    except ImportError:  # glad-generators is optional
+        return
+    register_failure(UnsafePickleError, ExitCode.REFUSED, UNSAFE_PICKLE_FIX)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "eval":
+    if argv[:1] == ["eval"] or argv[:2] == ["--debug", "eval"]:
         from glad_eval.cli import main as eval_main
 
-        return eval_main(argv[1:])
+        return eval_main(argv[1:] if argv[0] == "eval" else [*argv[2:], "--debug"])
     try:  # first, so plug-in datasets, architectures, generators and objectives are registered
         load_requested_plugins(argv)
     except ValueError as error:
@@ -56,11 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
-    try:
-        return args.handler(args)
-    except NonFiniteLossError as error:
-        print(f"glad {args.command}: stopped: {error}", file=sys.stderr)
-        return EXIT_STOPPED
-    except (ValueError, TypeError, FileNotFoundError, ModuleNotFoundError) as error:
-        print(f"glad {args.command}: error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    return run_guarded(
+        f"glad {args.command}",
+        lambda: args.handler(args),
+        debug=debug_requested(args),
+        register=register_failures,
+    )

@@ -73,7 +73,8 @@ def latent_lr_keys(generator: Generator, count: int) -> tuple[str, ...]:
     keys = tuple(getattr(generator, "latent_lr_keys", ()) or ("img",) * count)
     if len(keys) != count or any(k not in LR_KEYS for k in keys):
         raise ValueError(
-            f"{type(generator).__name__}.latent_lr_keys must give one of {', '.join(LR_KEYS)} for each of its "
+            f"{type(generator).__name__}.latent_lr_keys must give one of {', '.join(LR_KEYS)} for each of "
+            "its "
             f"{count} "
             "latent "
             f"tensors, got {keys!r}"

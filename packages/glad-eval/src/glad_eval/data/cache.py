@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from safetensors.torch import load_file, save_file
 
+from ..fileio import atomic_write_with
 from .dataset import ImageSet
 
 CACHE_ENV = "GLAD_CACHE_DIR"
@@ -43,10 +43,7 @@ def cached_split(key: str, build: Callable[[], ImageSet]) -> ImageSet:
         tensors = load_file(str(path))
         return ImageSet(tensors["images"], tensors["labels"])
     split = build()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # a temporary file of our own: torchrun ranks (and other nodes on a shared disk) may write the same key
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    save_file({"images": split.images.contiguous(), "labels": split.labels.contiguous()}, tmp)
-    os.replace(tmp, path)
+    # a temporary file per process (torchrun ranks may write the same key), mode from the umask
+    tensors = {"images": split.images.contiguous(), "labels": split.labels.contiguous()}
+    atomic_write_with(path, lambda tmp: save_file(tensors, str(tmp)))
     return split

@@ -9,6 +9,9 @@ import torch
 
 from .. import models
 from ..augment import DEFAULT_STRATEGY, MODES, parse_strategy
+from ..errors import DeviceUnavailableError
+
+MAX_SEED = 2**63  # seeds are in [0, MAX_SEED)
 
 
 @dataclass
@@ -78,13 +81,18 @@ class EvalConfig:
                 raise ValueError(f"EvalConfig.lrs[{name!r}] must be a positive number, got {lr!r}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"EvalConfig.ema_decay must be in [0, 1), got {self.ema_decay!r}")
-        if self.momentum < 0 or self.weight_decay < 0:
-            raise ValueError("EvalConfig.momentum and weight_decay must be >= 0")
+        if not (0 <= self.momentum < 1 and 0 <= self.weight_decay < math.inf):
+            raise ValueError(
+                f"EvalConfig.momentum must be in [0, 1) and weight_decay finite and >= 0, got "
+                f"{self.momentum!r} and {self.weight_decay!r}"
+            )
         parse_strategy(self.dsa_strategy)
         if self.dsa_mode not in MODES:
             raise ValueError(f"EvalConfig.dsa_mode={self.dsa_mode!r}; use one of {MODES}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             raise TypeError(f"EvalConfig.seed must be an int, got {type(self.seed).__name__}")
+        if not 0 <= self.seed < MAX_SEED:
+            raise ValueError(f"EvalConfig.seed must be in [0, 2**63), got {self.seed}")
         check_device(self.device)
 
     def lr_for(self, name: str) -> float:
@@ -99,9 +107,9 @@ class EvalConfig:
 
 
 def check_device(device: str) -> None:
-    """ValueError unless ``device`` names a device this machine has (cpu, or an available accelerator and an
-    index below its device count). Creates no accelerator context, so it is safe before torchrun picks a
-    rank's GPU."""
+    """ValueError (DeviceUnavailableError for an absent device) unless ``device`` names a device this
+    machine has (cpu, or an available accelerator and an index below its device count). Creates no
+    accelerator context, so it is safe before torchrun picks a rank's GPU."""
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError):
@@ -113,13 +121,13 @@ def check_device(device: str) -> None:
     available = torch.accelerator.is_available()
     accelerator = torch.accelerator.current_accelerator() if available else None
     if accelerator is None or accelerator.type != dev.type:
-        raise ValueError(
+        raise DeviceUnavailableError(
             f"EvalConfig.device={device!r}: this machine has no usable {dev.type} device (accelerator: "
             f"{accelerator.type if accelerator else 'none'}); use --device cpu"
         )
     count = torch.accelerator.device_count()
     if dev.index is not None and dev.index >= count:
-        raise ValueError(
+        raise DeviceUnavailableError(
             f"EvalConfig.device={device!r}: index {dev.index} is out of range, this machine has {count} "
             f"{dev.type} device(s) (0..{count - 1})"
         )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
-import json
+import io
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..fileio import atomic_write_bytes, atomic_write_json
 
 UNIT = "percent"
 
@@ -102,17 +104,17 @@ class EvalReport:
     def write(self, out_dir: str | Path) -> tuple[Path, Path]:
         """Write ``results.json`` and ``results.csv`` into ``out_dir``; returns their paths."""
         out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
         json_path, csv_path = out_dir / "results.json", out_dir / "results.csv"
-        json_path.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        atomic_write_json(json_path, self.to_dict())
         seeds = max((len(r.accuracies) for r in self.per_model.values()), default=0)
-        with csv_path.open("w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(["architecture", "mean", "std", *(f"seed_{k}" for k in range(seeds))])
-            for name, r in self.per_model.items():
-                writer.writerow([name, f"{r.mean:.4f}", f"{r.std:.4f}", *(f"{a:.4f}" for a in r.accuracies)])
-            if self.cross_arch_mean is not None:
-                writer.writerow(["cross_arch", f"{self.cross_arch_mean:.4f}", f"{self.cross_arch_std:.4f}"])
+        text = io.StringIO(newline="")
+        writer = csv.writer(text)
+        writer.writerow(["architecture", "mean", "std", *(f"seed_{k}" for k in range(seeds))])
+        for name, r in self.per_model.items():
+            writer.writerow([name, f"{r.mean:.4f}", f"{r.std:.4f}", *(f"{a:.4f}" for a in r.accuracies)])
+        if self.cross_arch_mean is not None:
+            writer.writerow(["cross_arch", f"{self.cross_arch_mean:.4f}", f"{self.cross_arch_std:.4f}"])
+        atomic_write_bytes(csv_path, text.getvalue().encode())
         return json_path, csv_path
 
 
