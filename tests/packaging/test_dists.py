@@ -1,0 +1,108 @@
+"""Wheels and sdists: every sdist builds into the same wheel as the source tree (the glad-ops sdist carries
+the CMake project from the repository root), glad-ops' native wheels are tagged py3-none-<platform>, and
+`glad_ops.__version__` is the installed distribution's version, local tag included.
+
+Builds here use GLAD_OPS_NATIVE=OFF (no compiler run: about a second); scripts/build_wheels.sh does the same
+check with the compiled kernels.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+import torch
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _load(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+build_dists = _load(REPO / "scripts" / "build_dists.py", "build_dists_under_test")
+
+
+@pytest.fixture
+def pure_ops(monkeypatch):
+    """Builds of glad-ops in this test compile nothing."""
+    monkeypatch.setenv("GLAD_OPS_NATIVE", "OFF")
+
+
+@pytest.mark.parametrize("package", build_dists.PACKAGES)
+def test_sdist_builds_into_the_same_wheel_as_the_tree(package, tmp_path, pure_ops):
+    built = build_dists.build_package(package, tmp_path, check=True)  # raises if the wheels differ
+    assert built.sdist.name.endswith("-0.1.0.tar.gz")
+    with zipfile.ZipFile(built.wheel) as zf:
+        module = package.replace("-", "_")
+        assert f"{module}/__init__.py" in zf.namelist()
+
+
+def test_glad_ops_sdist_carries_the_cmake_project(tmp_path, pure_ops):
+    sdist = build_dists.run_hook(REPO / "packages/glad-ops", "build_sdist", tmp_path)
+    with tarfile.open(sdist) as tar:
+        names = set(tar.getnames())
+    for rel in ("CMakeLists.txt", "cmake/GladTorch.cmake", "csrc/register.cpp", "src/glad_ops/_version.py"):
+        assert f"glad_ops-0.1.0/{rel}" in names
+    cu = [n for n in names if n.endswith(".cu")]
+    assert len(cu) == 3, cu
+    unpacked = build_dists.unpack_sdist(sdist, tmp_path / "src")
+    backend = _load(unpacked / "build_backend/glad_ops_build.py", "glad_ops_build_in_sdist")
+    assert backend.cmake_source_dir() == "."  # an unpacked sdist builds its own copy of the kernels
+
+
+def test_compare_wheels_reports_a_changed_file(tmp_path):
+    a, b = tmp_path / "a" / "x-1-py3-none-any.whl", tmp_path / "b" / "x-1-py3-none-any.whl"
+    for path, body in ((a, "x = 1\n"), (b, "x = 2\n")):
+        path.parent.mkdir()
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr("x/__init__.py", body)
+            zf.writestr("x-1.dist-info/RECORD", str(path))
+    assert build_dists.compare_wheels(a, a) == []
+    assert build_dists.compare_wheels(a, b) == ["x/__init__.py differs"]
+
+
+def test_native_wheels_are_tagged_py3_none_platform():
+    """The tag scikit-build-core gives a wheel with compiled libraries under glad-ops' settings."""
+    from scikit_build_core.builder.wheel_tag import WheelTag
+    from scikit_build_core.settings.skbuild_read_settings import SettingsReader
+
+    reader = SettingsReader.from_file(REPO / "packages/glad-ops/pyproject.toml")
+    assert reader.settings.wheel.py_api == "py3"
+    tag = WheelTag.compute_best([], reader.settings.wheel.py_api)
+    assert str(tag).startswith("py3-none-") and not str(tag).endswith("-any"), str(tag)
+
+
+def _import_version(site: Path) -> str:
+    """glad_ops.__version__ in a fresh interpreter that sees `site` and torch, and no other glad-ops."""
+    torch_site = Path(torch.__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": f"{site}{os.pathsep}{torch_site}", "GLAD_OPS_DISABLE_NATIVE": "1"}
+    code = "import glad_ops; print(glad_ops.__version__)"
+    # -S: no site-packages .pth files, so an editable glad-ops installed in this environment stays out.
+    out = subprocess.run([sys.executable, "-S", "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_version_is_the_installed_distributions_with_its_local_tag(tmp_path, pure_ops):
+    wheel = build_dists.run_hook(REPO / "packages/glad-ops", "build_wheel", tmp_path / "dist")
+    assert wheel.name == "glad_ops-0.1.0+ref-py3-none-any.whl"
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(site)  # what pip does for a purelib wheel
+    assert _import_version(site) == "0.1.0+ref"
+
+
+def test_version_of_a_source_tree_is_the_release_number(tmp_path):
+    src = REPO / "packages/glad-ops/src"
+    assert _import_version(src) in ("0.1.0",) or _import_version(src).startswith("0.1.0+")
