@@ -8,6 +8,7 @@ check with the compiled kernels.
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import os
 import subprocess
@@ -103,6 +104,42 @@ def test_version_is_the_installed_distributions_with_its_local_tag(tmp_path, pur
     assert _import_version(site) == "0.1.0+ref"
 
 
-def test_version_of_a_source_tree_is_the_release_number(tmp_path):
-    src = REPO / "packages/glad-ops/src"
-    assert _import_version(src) in ("0.1.0",) or _import_version(src).startswith("0.1.0+")
+class FakeDist:
+    """An importlib.metadata.Distribution stand-in: a version and the files it installed under `root`."""
+
+    def __init__(self, version: str, root: Path | None, files: list[str]):
+        self.version, self.root = version, root
+        self.files = [importlib.metadata.PackagePath(f) for f in files] if root else None
+
+    def locate_file(self, file):
+        return self.root / file
+
+
+@pytest.fixture
+def version_module(monkeypatch):
+    module = _load(REPO / "packages/glad-ops/src/glad_ops/_version.py", "glad_ops_version_under_test")
+    return module, monkeypatch
+
+
+def test_version_comes_from_the_distribution_that_holds_the_package(version_module, tmp_path):
+    module, monkeypatch = version_module
+    here = Path(module.__file__).resolve().parent  # packages/glad-ops/src/glad_ops
+    files = ["glad_ops/__init__.py", "glad_ops/_version.py"]
+
+    def use(dist):
+        monkeypatch.setattr(importlib.metadata, "distribution", lambda name: dist)
+
+    use(FakeDist("0.1.0+cu130", here.parent, files))  # installed: its RECORD lists this very file
+    assert module.version() == "0.1.0+cu130"
+    use(FakeDist("0.1.0+cpu", tmp_path, files))  # another copy installed elsewhere: not ours
+    assert module.version() == module.BASE_VERSION == "0.1.0"
+    use(FakeDist("0.1.0+cu126", None, []))  # an editable install (no file list) of this release
+    assert module.version() == "0.1.0+cu126"
+    use(FakeDist("9.9.9+cpu", None, []))  # an editable install of another release
+    assert module.version() == "0.1.0"
+
+    def missing(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "distribution", missing)
+    assert module.version() == "0.1.0"
