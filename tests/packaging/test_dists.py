@@ -143,3 +143,17 @@ def test_version_comes_from_the_distribution_that_holds_the_package(version_modu
 
     monkeypatch.setattr(importlib.metadata, "distribution", missing)
     assert module.version() == "0.1.0"
+
+
+def test_build_wheels_refuses_a_cuda_home_without_nvcc(tmp_path):
+    env = {**os.environ, "CUDA_HOME": str(tmp_path), "PYTHON": sys.executable, "DIST": str(tmp_path / "d")}
+    cmd = ["bash", str(REPO / "scripts/build_wheels.sh")]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert f"CUDA_HOME={tmp_path} has no bin/nvcc" in proc.stderr
+    assert not (tmp_path / "d").exists()  # nothing half-built
+
+
+def test_require_ops_tag_fails_when_the_kernel_build_fell_back(tmp_path, pure_ops):
+    with pytest.raises(SystemExit, match=r"lacks \+cpu: compiling the kernels failed"):
+        build_dists.main(["--out", str(tmp_path), "--packages", "glad-ops", "--require-ops-tag", "+cpu"])
