@@ -371,7 +371,7 @@ def _latest_json(ctx: Context, pattern: str) -> dict | None:
     return json.loads(found[-1].read_text()) if found else None
 
 
-@phase("ops", 60, 40)
+@phase("ops", 80, 40)
 def ops(ctx: Context) -> dict:
     script = [ctx.python, "benchmarks/ops/bench_ops.py", "--out", str(ctx.raw)]
     if ctx.dry_run:
@@ -407,7 +407,7 @@ def generator(ctx: Context) -> dict:
     return {"status": res.status(), "seconds": round(res.seconds, 1), "report": report}
 
 
-@phase("distill", 120, 120)
+@phase("distill", 180, 120)
 def distill(ctx: Context) -> dict:
     cmd = [ctx.python, "benchmarks/distill/bench_distill.py", "--out", str(ctx.raw), "--methods", "dm,mtt",
            "--parts", "steps", "--spaces", "glad", "--steps", "1"]  # fmt: skip
