@@ -46,7 +46,7 @@ cd "$ROOT"
 "$PY" -m pip install -q --no-build-isolation \
     -e packages/glad-ops \
     -e packages/glad-generators \
-    -e packages/glad-eval \
+    -e "packages/glad-eval[demo]" \
     -e "packages/glad-distill[stylegan]"
 echo "$want" > "$STAMP"
 "$PY" -c "import glad_ops as g; print('[bootstrap] glad-ops kernels: cpu:', g.native_available('cpu').reason, '| cuda:', g.native_available('cuda').reason)"

@@ -18,7 +18,7 @@ ImageNet-128 StyleGAN-XL configuration (random weights) at GLaD's layers (DC 16,
 10-class 128 px dataset, IPC 1/10/50, GLaD's hyper-parameters.
 
     .venv/bin/python benchmarks/distill/bench_distill.py [--device cpu|cuda] [--ipcs 1,10] [--steps N]
-        [--parts steps,generator] [--out DIR]
+        [--parts steps,generator] [--spaces pixel,glad] [--tiny] [--out DIR]
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ class Setting:
     layers: dict[str, int]
     batch_real: int
     syn_steps: int
+    net_width: int = 128
 
 
 def cpu_setting() -> Setting:
@@ -59,14 +60,28 @@ def cpu_setting() -> Setting:
     return Setting("cpu", load_dataset("mnist5k"), generator, {"dc": 2, "dm": 2, "mtt": 2}, 64, 10)
 
 
+def synthetic_dataset(size: int, per_class: int) -> Dataset:
+    """Random uint8 RGB images of `size` px in 10 classes (timing only), registered as synthetic<size>."""
+    g = torch.Generator().manual_seed(0)
+    train = ImageSet(torch.randint(0, 256, (10 * per_class, 3, size, size), generator=g, dtype=torch.uint8),
+                     torch.arange(10).repeat(per_class))  # fmt: skip
+    test = ImageSet(train.images[:100], train.labels[:100])
+    return Dataset(f"synthetic{size}", 10, 3, size, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225),
+                   [str(c) for c in range(10)], train, test)  # fmt: skip
+
+
+def tiny_setting() -> Setting:
+    """Seconds per step on a CPU (benchmarks/gpu/check.sh --dry-run): 16 px synthetic data, a tiny
+    uncalibrated generator, a narrow network, 2 student steps."""
+    generator = GeneratorConfig(
+        name="random-stylegan-xl", channel_base=256, channel_max=8, chunk_size=10, calibrate=False
+    )
+    return Setting("cpu", synthetic_dataset(16, 30), generator, {"dc": 2, "dm": 2, "mtt": 2}, 16, 2, 16)
+
+
 def cuda_setting() -> Setting:
     """Random 128 px images in 10 classes (timing only); the full ImageNet-128 generator configuration."""
-    g = torch.Generator().manual_seed(0)
-    train = ImageSet(torch.randint(0, 256, (2600, 3, 128, 128), generator=g, dtype=torch.uint8),
-                     torch.arange(10).repeat(260))  # fmt: skip
-    test = ImageSet(train.images[:100], train.labels[:100])
-    dataset = Dataset("synthetic128", 10, 3, 128, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225),
-                      [str(c) for c in range(10)], train, test)  # fmt: skip
+    dataset = synthetic_dataset(128, 260)
     generator = GeneratorConfig(
         name="random-stylegan-xl", channel_base=None, channel_max=None, chunk_size=10, calibrate=False
     )
@@ -87,7 +102,7 @@ def step_config(setting: Setting, method: str, space: str, ipc: int, buffers: Pa
         device=setting.device,
         checkpoint_every=10**6,
         generator=generator,
-        net=NetConfig(width=128),
+        net=NetConfig(width=setting.net_width),
         mtt=MTTConfig(
             buffers=str(buffers) if buffers else None,
             syn_steps=setting.syn_steps,
@@ -102,7 +117,7 @@ def make_buffers(setting: Setting, root: Path) -> Path:
     train = setting.dataset.train
     small = dataclasses.replace(setting.dataset, train=ImageSet(train.images[:256], train.labels[:256]))
     config = BufferConfig(dataset=setting.dataset.name, num_experts=1, epochs=2, device=setting.device,
-                          net=NetConfig(width=128))  # fmt: skip
+                          net=NetConfig(width=setting.net_width))  # fmt: skip
     train_experts(config, root, dataset=small, progress=False)
     return root
 
@@ -122,11 +137,14 @@ def cuda_peak_mb(device: str) -> float | None:
     return torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else None
 
 
-def time_steps(setting: Setting, method: str, space: str, ipc: int, steps: int, buffers: Path | None) -> dict:
+def time_steps(
+    setting: Setting, method: str, space: str, ipc: int, steps: int, buffers: Path | None, warmup: int = 1
+) -> dict:
     config = step_config(setting, method, space, ipc, buffers)
     with tempfile.TemporaryDirectory() as run_dir:
         distiller = Distiller(config, Path(run_dir) / "run", dataset=setting.dataset, progress=False)
-        distiller.step()  # warm-up
+        for _ in range(warmup):
+            distiller.step()
         synchronize(setting.device)
         reset_peak(setting.device)
         start = time.perf_counter()
@@ -248,16 +266,21 @@ def main() -> None:
     parser.add_argument("--ipcs", default=None, help="comma-separated (default: cpu 1,10; cuda 1,10,50)")
     parser.add_argument("--methods", default="dc,dm,mtt")
     parser.add_argument("--steps", type=int, default=2, help="timed steps per case")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed steps before them")
     parser.add_argument(
         "--backprop-ipcs", default=None, help="IPCs of part 2 (default: cpu 1,5,10,20; cuda 1,10,50)"
     )
     parser.add_argument("--parts", default="steps,generator", help="steps and/or generator")
+    parser.add_argument("--spaces", default="pixel,glad", help="pixel and/or glad (part 1)")
+    parser.add_argument("--tiny", action="store_true", help="CPU, tiny shapes: a smoke run of the script")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     if args.device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("--device cuda: no CUDA device here")
-    setting = cpu_setting() if args.device == "cpu" else cuda_setting()
-    if args.device == "cuda":
+    if args.tiny and args.device != "cpu":
+        parser.error("--tiny runs on the CPU only")
+    setting = tiny_setting() if args.tiny else cpu_setting() if args.device == "cpu" else cuda_setting()
+    if setting.dataset.name.startswith("synthetic"):
         from glad_eval.data import register_dataset
 
         register_dataset(setting.dataset.name)(lambda **kw: setting.dataset)
@@ -270,9 +293,9 @@ def main() -> None:
         mtt = run_steps and "mtt" in args.methods
         buffers = make_buffers(setting, Path(tmp) / "buffers") if mtt else None
         for method in args.methods.split(",") if run_steps else ():
-            for space in ("pixel", "glad"):
+            for space in args.spaces.split(","):
                 for ipc in ipcs:
-                    results.append(time_steps(setting, method, space, ipc, args.steps, buffers))
+                    results.append(time_steps(setting, method, space, ipc, args.steps, buffers, args.warmup))
                     print(json.dumps(results[-1]), flush=True)
     layer = setting.layers["dm"]
     for ipc in backprop_ipcs if "generator" in args.parts else ():

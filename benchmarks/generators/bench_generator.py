@@ -6,17 +6,21 @@ Every case runs with native glad_ops kernels and with the pure-PyTorch reference
 table reports native / reference speed-ups.
 
 CPU: small channel counts (random weights). CUDA (when available): the full ImageNet-128 configuration (random
-weights, 225.85 M parameters) at the GLaD default split layer 12, fp16 (as the released models) and fp32.
+weights, 225.85 M parameters) at the GLaD default split layer 12, fp16 (as the released models), bf16 and
+fp32 (`--precisions` picks some). `--tiny` replaces the cases by one tiny generator (16 px, a few channels) on
+the chosen device: a smoke run of the script (benchmarks/gpu/check.sh --dry-run).
 Peak memory: CUDA = torch.cuda.max_memory_allocated during one step; CPU = bytes of tensors autograd saves for
 backward (the activation memory the step holds), measured with saved_tensors_hooks.
 
     .venv/bin/python benchmarks/generators/bench_generator.py [--device cpu|cuda|all] [--iters N] [--out DIR]
+        [--precisions fp32,bf16,fp16] [--impls native,ref] [--tiny]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import os
 import platform
@@ -41,6 +45,7 @@ class Case:
     batch: int
     layer: int
     precision: str = "fp32"
+    calibrate: bool = True
 
 
 @dataclass
@@ -58,8 +63,25 @@ CPU_CASES = (
 )
 CUDA_CASES = (
     Case("cuda-imagenet128-fp16", "cuda", 128, 65536, 1024, batch=10, layer=12, precision="fp16"),
+    Case("cuda-imagenet128-bf16", "cuda", 128, 65536, 1024, batch=10, layer=12, precision="bf16"),
     Case("cuda-imagenet128-fp32", "cuda", 128, 65536, 1024, batch=10, layer=12, precision="fp32"),
 )
+
+
+def tiny_cases(device: str) -> tuple[Case, ...]:
+    """One tiny generator per precision (16 px, channel_max 8, batch 2, uncalibrated): seconds on a CPU."""
+    return tuple(
+        Case(f"{device}-tiny-16px-{p}", device, 16, 256, 8, batch=2, layer=6, precision=p, calibrate=False)
+        for p in ("fp16", "bf16", "fp32")
+    )
+
+
+def select_cases(device: str, tiny: bool, precisions: list[str] | None) -> list[Case]:
+    """The cases to run on `device`, restricted to `precisions` when given."""
+    cases = tiny_cases(device) if tiny else (CPU_CASES if device == "cpu" else CUDA_CASES)
+    if tiny and precisions is None and device == "cpu":
+        precisions = ["fp32"]  # precision only changes CUDA runs
+    return [c for c in cases if precisions is None or c.precision in precisions]
 
 
 def saved_tensor_bytes(fn) -> int:
@@ -76,17 +98,23 @@ def saved_tensor_bytes(fn) -> int:
     return sum(seen.values())
 
 
-def run_case(case: Case, impl: str, iters: int, warmup: int) -> Result:
-    device = torch.device(case.device)
-    G = glad_generators.random_stylegan_xl(
-        case.resolution,
+@functools.lru_cache(maxsize=1)
+def build_generator(resolution: int, channel_base: int, channel_max: int, calibrate: bool, device: str):
+    """One random generator per configuration, shared by the cases that differ only in impl / precision."""
+    return glad_generators.random_stylegan_xl(
+        resolution,
         1000,
         0,
-        channel_base=case.channel_base,
-        channel_max=case.channel_max,
-        calibrate=True,
+        channel_base=channel_base,
+        channel_max=channel_max,
+        calibrate=calibrate,
         device=device,
     )
+
+
+def run_case(case: Case, impl: str, iters: int, warmup: int) -> Result:
+    device = torch.device(case.device)
+    G = build_generator(case.resolution, case.channel_base, case.channel_max, case.calibrate, case.device)
     G.ops_impl, G.precision = impl, case.precision
     rng = torch.Generator().manual_seed(0)
     z = torch.randn(case.batch, G.z_dim, generator=rng).to(device)
@@ -164,14 +192,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--iters", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--precisions", default=None, help="comma-separated subset of fp16,bf16,fp32")
+    parser.add_argument("--impls", default="native,ref", help="native and/or ref (ref = reference path)")
+    parser.add_argument("--tiny", action="store_true", help="one tiny generator instead of the real cases")
     args = parser.parse_args(argv)
+    precisions = args.precisions.split(",") if args.precisions else None
+    bad = sorted(set(precisions or ()) - {"fp16", "bf16", "fp32"})
+    if bad:
+        parser.error(f"--precisions: unknown {bad}; choose from fp16, bf16, fp32")
     devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
     if "cuda" in devices and not torch.cuda.is_available():
         print("CUDA not available: CUDA cases skipped")
         devices.remove("cuda")
     for device in devices:
-        cases = CPU_CASES if device == "cpu" else CUDA_CASES
-        impls = ["native", "ref"] if glad_ops.native_available(device) else ["ref"]
+        cases = select_cases(device, args.tiny, precisions)
+        impls = [i for i in args.impls.split(",") if i == "ref" or glad_ops.native_available(device)]
         results = [run_case(case, impl, args.iters, args.warmup) for case in cases for impl in impls]
         print(f"\n{device}: {machine(device)}")
         print_table(results)

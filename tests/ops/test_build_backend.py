@@ -73,3 +73,18 @@ def test_failed_builds_fall_back_to_cpu_then_pure_python_with_warnings(backend, 
     log = capsys.readouterr().err
     assert "WARNING: retrying without the CUDA kernels" in log
     assert "WARNING: installing the pure-Python reference path instead" in log
+
+
+def test_cmake_project_is_found_in_a_checkout_or_an_sdist(backend, tmp_path, monkeypatch):
+    checkout = tmp_path / "repo"
+    package = checkout / "packages" / "glad-ops"
+    package.mkdir(parents=True)
+    monkeypatch.setattr(backend, "PROJECT_DIR", package)
+    monkeypatch.setattr(backend, "REPO_ROOT", checkout)
+    with pytest.raises(SystemExit, match="CMakeLists.txt is neither in"):
+        backend.cmake_source_dir()
+    (checkout / "CMakeLists.txt").write_text("")
+    assert backend.cmake_source_dir() == "../.."
+    assert backend._native_settings(None, "0.1.0+cpu")["cmake.source-dir"] == "../.."
+    (package / "CMakeLists.txt").write_text("")  # an unpacked sdist carries its own copy
+    assert backend.cmake_source_dir() == "."

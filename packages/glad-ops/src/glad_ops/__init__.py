@@ -7,6 +7,7 @@ Each op has a pure-PyTorch reference path (`impl='ref'`) and compiled CPU/CUDA k
 
 from ._load import NativeStatus, native_available
 from ._load import state as _load_state
+from ._version import __version__
 from .bias_act import bias_act
 from .filtered_lrelu import filtered_lrelu
 from .filters import setup_filter
@@ -14,12 +15,11 @@ from .latent_backprop import latent_backprop
 from .resample import downsample2d, filter2d, upsample2d
 from .upfirdn2d import upfirdn2d
 
-__version__ = "0.1.0"
-
 _load_state()  # load the compiled kernels now (never raises), so torch.ops.glad_ops.* exist after import
 
 __all__ = [
     "NativeStatus",
+    "__version__",
     "bias_act",
     "downsample2d",
     "filter2d",

