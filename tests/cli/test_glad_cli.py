@@ -63,7 +63,16 @@ def test_run_distills_evaluates_and_prints_the_table(tmp_path, capsys):
     assert "mlp" in printed and f"grid: {out / 'grid.png'}" in printed
     results = json.loads((out / "eval" / "results.json").read_text())
     assert set(results["per_model"]) == {"convnet", "mlp"}
-    assert json.loads((out / "manifest.json").read_text())["files"]["eval"] == "eval"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["files"]["eval"] == "eval"
+    # the random-real baseline, evaluated the same way, and the gain per architecture
+    baseline = json.loads((out / "eval" / "random-real" / "results.json").read_text())
+    assert manifest["baseline"] == {"name": "random-real", "report": baseline}
+    assert baseline["config"] == results["config"] and set(baseline["per_model"]) == {"convnet", "mlp"}
+    gain = results["per_model"]["mlp"]["mean"] - baseline["per_model"]["mlp"]["mean"]
+    row = next(line for line in printed.splitlines() if line.startswith("mlp ") and "+" in line or
+               line.startswith("mlp ") and "-" in line)  # fmt: skip
+    assert row.split()[-1] == f"{gain:+.2f}"
 
 
 def test_resume_through_the_cli(tmp_path, capsys):

@@ -52,5 +52,5 @@ def saturation_warning(stats: dict, real_fraction: float) -> str | None:
         return None
     return (
         "the distilled images look saturated: " + "; ".join(problems) + ". Lower the learning rates "
-        "(--lr-img, --lr-w) or use --bound tanh"
+        "(--lr-img, --lr-w)"
     )
