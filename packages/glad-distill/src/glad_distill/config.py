@@ -105,6 +105,8 @@ class DistillConfig:
     device: str = "cpu"
     eval_every: int = 0  # 0: no periodic evaluation
     checkpoint_every: int = 10
+    snapshot_every: int = 0  # keep the images every N iterations in snapshots/ (0: never)
+    log: list[str] = field(default_factory=list)  # extra run loggers by name, e.g. ["tensorboard"]
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
     net: NetConfig = field(default_factory=NetConfig)
     mtt: MTTConfig = field(default_factory=MTTConfig)
@@ -145,7 +147,11 @@ class DistillConfig:
         for name, value in positive.items():
             if value < 1:
                 raise ValueError(f"{name} must be >= 1, got {value}")
-        for name, value in {"iterations": self.iterations, "eval_every": self.eval_every}.items():
+        for name, value in {
+            "iterations": self.iterations,
+            "eval_every": self.eval_every,
+            "snapshot_every": self.snapshot_every,
+        }.items():
             if value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
         if self.mtt.unroll not in ("first_order", "full"):
@@ -168,6 +174,9 @@ class DistillConfig:
             )
         if not self.eval.models:
             raise ValueError("eval.models must name at least one architecture")
+        from .observers.registry import check_logger_names  # late, like the objectives above
+
+        check_logger_names(self.log)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

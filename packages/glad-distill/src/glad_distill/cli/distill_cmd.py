@@ -57,9 +57,20 @@ def default_run_dir(config: DistillConfig) -> Path:
     return Path("runs") / f"{config.dataset}-{config.method}-{generator}-ipc{config.ipc}-{stamp}"
 
 
-def distill_from_args(args: argparse.Namespace):
-    """Build and run the Distiller for parsed args; returns (distiller, result)."""
+RUN_SNAPSHOTS = 20  # glad run keeps about this many snapshots unless --snapshot-every is given
+
+
+def distill_from_args(args: argparse.Namespace, *, default_snapshots: bool = False):
+    """Build and run the Distiller for parsed args; returns (distiller, result). `default_snapshots` (glad
+    run): without --snapshot-every, a new run keeps RUN_SNAPSHOTS snapshots (every iterations/20)."""
     config = config_from_args(args)
+    if (
+        default_snapshots
+        and not args.resume
+        and not hasattr(args, "opt_snapshot_every")
+        and not config.snapshot_every
+    ):
+        config.snapshot_every = max(1, config.iterations // RUN_SNAPSHOTS)
     run_dir = args.out or default_run_dir(config)
     distiller = Distiller(config, run_dir, resume=args.resume, progress=not args.no_progress)
     result = distiller.run()
@@ -84,7 +95,7 @@ def run_run(args: argparse.Namespace) -> int:
     if args.preset == "list":
         print_presets()
         return 0
-    distiller, result = distill_from_args(args)
+    distiller, result = distill_from_args(args, default_snapshots=True)
     report = distiller.evaluate(progress=not args.no_progress)
     if distiller.group.is_main:
         report.write(result.run_dir / "eval")
