@@ -17,6 +17,7 @@ from .augment import DEFAULT_STRATEGY
 from .data import available_datasets, load_dataset
 from .protocol import EvalConfig, evaluate
 from .protocol.distributed import init_from_env
+from .tensorboard import CurveLogger, require_tensorboard
 
 DEFAULT_DATASET = "mnist5k"
 
@@ -64,6 +65,11 @@ def build_parser(prog: str = "glad-eval") -> argparse.ArgumentParser:
     p.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda if available)")
     p.add_argument("--out", help="write results.json and results.csv into this directory")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--log",
+        choices=("tensorboard",),
+        help="log every model's training curve as TensorBoard event files into --out",
+    )
     return p
 
 
@@ -137,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
         config = config_from_args(args)
         config.validate()
         check_out_dir(args.out)
+        if args.log == "tensorboard":
+            if not args.out:
+                raise ValueError("--log tensorboard writes its event files into --out; pass --out DIR")
+            require_tensorboard()
         world = init_from_env(config.device)
         distilled = load_distilled(args.path)
         dataset_name = args.dataset or distilled.meta.get("dataset") or DEFAULT_DATASET
@@ -147,13 +157,27 @@ def main(argv: list[str] | None = None) -> int:
             download=args.download,
             progress=not args.no_progress,
         )
-        report = evaluate(distilled.images, distilled.labels, dataset, config, progress=not args.no_progress)
+        curves = CurveLogger(args.out, rank=world.rank) if args.log == "tensorboard" else None
+        try:
+            report = evaluate(
+                distilled.images,
+                distilled.labels,
+                dataset,
+                config,
+                progress=not args.no_progress,
+                on_epoch=None if curves is None else curves.on_epoch,
+            )
+            if curves is not None and world.is_main:
+                curves.add_report(report)
+        finally:
+            if curves is not None:
+                curves.close()
         if world.is_main:
             print(report.format_table())
             if args.out:
                 json_path, csv_path = report.write(args.out)
                 print(f"wrote {json_path} and {csv_path}")
-    except (ValueError, TypeError, FileNotFoundError) as exc:
+    except (ValueError, TypeError, FileNotFoundError, ModuleNotFoundError) as exc:
         print(f"glad-eval: error: {exc}", file=sys.stderr)
         return 2
     finally:
