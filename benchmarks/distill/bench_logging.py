@@ -82,11 +82,13 @@ def main() -> None:
         logged.iteration = plain.iteration = 0
         times: dict[str, list[float]] = {"plain": [], "logged": []}
         observer_times: list[float] = []
+        step_times: dict[str, list[float]] = {"plain": [], "logged": []}
         for block in range(args.blocks):
             order = [("plain", plain), ("logged", logged)]
             for name, distiller in order if block % 2 == 0 else order[::-1]:
                 loop, observers = advance(distiller, args.block)
                 times[name].append(loop)
+                step_times[name].append(loop - observers)
                 if name == "logged":
                     observer_times.append(observers)
         snapshots = len(list((Path(root) / "logged" / "snapshots").glob("*.safetensors")))
@@ -112,6 +114,8 @@ def main() -> None:
         "snapshots_written": snapshots,
         "seconds_per_step": per_step,
         "all_blocks": times,
+        "step_only_seconds_per_step": {name: statistics.median(v) for name, v in step_times.items()},
+        "step_only_blocks": step_times,
         "overhead_percent": overhead,
         "observer_seconds_per_step": observers,
         "observer_percent_of_plain_step": observer_share,
