@@ -8,8 +8,9 @@ order, so drift and other processes hit both alike):
   logged: stats.jsonl + TensorBoard (--log tensorboard) + a snapshot every `--snapshot-every` iterations
           (the snapshot file, the TensorBoard grid, and the extra render they need).
 A block times `step()` plus the observers' work (`Distiller._notify_step`), exactly what `run()` does per
-iteration besides checkpoints and evaluations (both off here). Prints seconds per step (median over blocks)
-and the overhead in %.
+iteration besides checkpoints and evaluations (both off here). Prints the observers' own time per iteration as
+a share of a plain step (the overhead figure), and the whole-loop difference between the variants (median over
+blocks; only meaningful on a quiet machine: on a shared CPU identical blocks vary by 3x).
 
     .venv/bin/python benchmarks/distill/bench_logging.py [--device cpu|cuda] [--blocks 6] [--block 10]
         [--snapshot-every 10] [--ipc 1] [--out DIR]
