@@ -47,7 +47,7 @@ cd "$ROOT"
     -e packages/glad-ops \
     -e packages/glad-generators \
     -e "packages/glad-eval[demo]" \
-    -e "packages/glad-distill[stylegan]"
+    -e "packages/glad-distill[stylegan,tensorboard,report]"
 echo "$want" > "$STAMP"
 "$PY" -c "import glad_ops as g; print('[bootstrap] glad-ops kernels: cpu:', g.native_available('cpu').reason, '| cuda:', g.native_available('cuda').reason)"
 echo "[bootstrap] done"

@@ -130,6 +130,8 @@ class DistillConfig(LoadsDataset):
     eval_every: int = 0  # 0: no periodic evaluation
     checkpoint_every: int = 10
     bound: str | None = None  # how images stay in [0, 1] (bounds.py); None = the generator's default_bound
+    snapshot_every: int = 0  # keep the images every N iterations in snapshots/ (0: never)
+    log: list[str] = field(default_factory=list)  # extra run loggers by name, e.g. ["tensorboard"]
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
     net: NetConfig = field(default_factory=NetConfig)
     mtt: MTTConfig = field(default_factory=MTTConfig)
@@ -172,7 +174,11 @@ class DistillConfig(LoadsDataset):
         for name, value in positive.items():
             if value < 1:
                 raise ValueError(f"{name} must be >= 1, got {value}")
-        for name, value in {"iterations": self.iterations, "eval_every": self.eval_every}.items():
+        for name, value in {
+            "iterations": self.iterations,
+            "eval_every": self.eval_every,
+            "snapshot_every": self.snapshot_every,
+        }.items():
             if value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
         _check_ranges(self)
@@ -204,6 +210,9 @@ class DistillConfig(LoadsDataset):
         if not self.eval.models:
             raise ValueError("eval.models must name at least one architecture")
         check_image_size(self.image_size)
+        from .observers.registry import check_logger_names  # late, like the objectives above
+
+        check_logger_names(self.log)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -48,6 +48,7 @@ from .initialisation import initial_latents
 from .manifest import environment, package_versions, write_manifest
 from .manifest_config import recorded_config
 from .objectives import ObjectiveContext, SyntheticBatch, build_objective
+from .observers import LoggerContext, RunLogger, StepRecord, build_loggers
 from .run_dir import RESUMABLE_OVERRIDES, open_run_dir
 from .seeding import StepSeeds, draw_seed
 
@@ -78,7 +79,8 @@ class Distiller:
     Every check (config, run directory, dataset, generator and its layer, objective and its expert buffers)
     happens in the constructor, before anything is written. `resume=True` continues the run in `run_dir` from
     its checkpoint; on the CPU the result is bitwise equal to an uninterrupted run. `on_iteration(i)` is
-    called after iteration i completed (and was checkpointed when due).
+    called after iteration i completed (and was checkpointed when due). `loggers` (glad_distill.observers
+    RunLogger) observe the run on rank 0, after the built-in ones (stats.jsonl, snapshots, config.log).
     """
 
     def __init__(
@@ -90,6 +92,7 @@ class Distiller:
         progress: bool = True,
         dataset=None,
         on_iteration: Callable[[int], None] | None = None,
+        loggers: list[RunLogger] | None = None,
     ):
         from glad_eval.data import load_dataset
 
@@ -174,6 +177,8 @@ class Distiller:
             if self.bound.projects:
                 self.generator.project(tuple(self.latents))
             self.save_checkpoint()  # iteration 0: the last good checkpoint until the first periodic one
+        self.loggers: list[RunLogger] = self._build_loggers(loggers or []) if self.group.is_main else []
+        self._observed: tuple[torch.Tensor | None, torch.Tensor | None] | None = None  # see _observe
 
     # -- checks ---------------------------------------------------------------------------------------------
     def _check_run_dir(self, resume: bool) -> dict[str, Any] | None:
@@ -200,7 +205,8 @@ class Distiller:
             grads_of_rows, grads = grads, [torch.zeros_like(t) for t in self.latents]
             for grad, grad_of_rows in zip(grads, grads_of_rows, strict=True):
                 grad[rows.to(grad.device)] = grad_of_rows
-        self.group.sum_([*grads, loss])
+        per_class = [] if self._observed is None or self._observed[1] is None else [self._observed[1]]
+        self.group.sum_([*grads, loss, *per_class])
         self._check_finite(loss, grads)
         for latent, grad in zip(self.latents, grads, strict=True):
             latent.grad = grad
@@ -218,6 +224,7 @@ class Distiller:
         batch = SyntheticBatch(images.detach(), labels.to(self.device), classes)
         output = self.objective(batch, seeds)
         (raw_grad,) = torch.autograd.grad(images, raw, output.image_grad)
+        self._observe(raw, output, classes)
         return raw_grad, output.loss.detach().float().reshape(())
 
     def _check_finite(self, loss: torch.Tensor, grads: list[torch.Tensor]) -> None:
@@ -259,6 +266,7 @@ class Distiller:
                 self.loss_history.append(loss)
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss:.4g}")
+                self._notify_step(loss)
                 if config.eval_every and self.iteration % config.eval_every == 0:
                     self.evaluate()
                 if self.iteration % config.checkpoint_every == 0 or self.iteration == config.iterations:
@@ -271,6 +279,8 @@ class Distiller:
             raise
         finally:
             bar.close()
+            for logger in self.loggers:
+                logger.close()
         images01 = self.render_images01()
         self.status = "completed"
         if self.group.is_main:
@@ -314,6 +324,8 @@ class Distiller:
         )
         self.timings["eval_s"] += time.perf_counter() - started
         self.metrics.append({"iteration": self.iteration, **report.to_dict()})
+        for logger in self.loggers:
+            logger.on_eval(self.iteration, report.to_dict())
         return report
 
     def evaluate_baseline(self, settings=None, *, progress: bool | None = None):
@@ -332,6 +344,51 @@ class Distiller:
         self.timings["eval_s"] += time.perf_counter() - started
         self.baseline = {"name": BASELINE_NAME, "report": report.to_dict()}
         return report
+
+    # -- observers (glad_distill.observers) ---------------------------------------------------------------
+    def _build_loggers(self, extra: list[RunLogger]) -> list[RunLogger]:
+        context = LoggerContext(
+            run_dir=self.run_dir,
+            config=self.config.to_dict(),
+            class_names=list(self.dataset.class_names),
+            labels=self.labels,
+            meta=self._artifact_meta(),
+            start_iteration=self.iteration,
+        )
+        return [*build_loggers(context, self.config.log, self.config.snapshot_every), *extra]
+
+    def _observe(self, raw: torch.Tensor, output, classes: list[int]) -> None:
+        """Keep this step's per-class losses ([num_classes], other ranks' classes 0 until summed; on every
+        rank, so the sum over ranks stays collective) and, for the loggers of rank 0, its raw images."""
+        per_class = getattr(output, "per_class_loss", None)
+        if per_class is not None:
+            full = torch.zeros(self.dataset.num_classes, device=per_class.device)
+            full[torch.tensor(classes, device=per_class.device)] = per_class.detach().float()
+            per_class = full
+        self._observed = (raw.detach() if self.loggers else None, per_class)
+
+    def _notify_step(self, loss: float) -> None:
+        """Tell the loggers about the iteration just completed, and snapshot when due."""
+        observed, self._observed = self._observed, None
+        if not self.loggers or observed is None or observed[0] is None:
+            return
+        raw, per_class = observed
+        record = StepRecord(
+            iteration=self.iteration,
+            loss=loss,
+            per_class_loss=per_class,
+            images01=self.bound(raw),
+            latents=[t.detach() for t in self.latents],
+            latent_names=tuple(self.latent_names),
+            lrs={n: g["lr"] for n, g in zip(self.latent_names, self.optimizer.param_groups, strict=True)},
+        )
+        for logger in self.loggers:
+            logger.on_step(record)
+        every = self.config.snapshot_every
+        if every and (self.iteration % every == 0 or self.iteration == self.config.iterations):
+            images01 = self.render_images01()
+            for logger in self.loggers:
+                logger.on_snapshot(self.iteration, images01)
 
     # -- persistence ----------------------------------------------------------------------------------------
     def save_checkpoint(self) -> None:

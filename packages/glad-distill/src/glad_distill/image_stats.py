@@ -1,35 +1,53 @@
-"""Statistics that tell a healthy set of distilled images from a broken one (saturated, flat)."""
+"""Image statistics that tell a healthy distillation from a broken one (one definition, shared by the run
+loggers, the manifest's saturation record and the HTML report).
+
+A generator pushed too far saturates: its pixels pile up at 0 or 1 after (raw + 1) / 2, or whole images go
+flat.
+"""
 
 from __future__ import annotations
 
 import torch
 
-SATURATION_EPS = 1 / 255  # a pixel within one 8-bit level of 0 or 1 is "at a bound"
+SATURATION_LOW = 1.0 / 255.0  # a pixel <= this is black in an 8-bit picture
+SATURATION_HIGH = 254.0 / 255.0  # a pixel >= this is white in an 8-bit picture
+FLAT_STD = 1.0 / 255.0  # an image whose pixel std is below one 8-bit level is flat
+
+
+@torch.no_grad()
+def image_statistics(images01: torch.Tensor) -> dict[str, float | int | list[float]]:
+    """Statistics of images float [N, C, H, W] on a [0, 1] scale (values outside it count as saturated).
+
+    Returns a JSON-ready dict:
+      ``saturated_fraction``: share of pixel values <= 1/255 or >= 254/255, in [0, 1];
+      ``flat_images``: number of images whose std over all their pixels is < 1/255;
+      ``channel_mean`` / ``channel_std``: per channel, over every image and pixel (lists of C floats).
+    """
+    if images01.dim() != 4 or images01.shape[0] == 0:
+        raise ValueError(
+            f"images01 must be a non-empty [N, C, H, W] tensor, got shape {tuple(images01.shape)}"
+        )
+    x = images01.detach().float()
+    saturated = ((x <= SATURATION_LOW) | (x >= SATURATION_HIGH)).float().mean()
+    flat = (x.flatten(1).std(dim=1, unbiased=False) < FLAT_STD).sum()
+    per_channel = x.transpose(0, 1).flatten(1)  # [C, N*H*W]
+    mean = per_channel.mean(dim=1)
+    std = per_channel.std(dim=1, unbiased=False)
+    values = torch.cat([saturated.reshape(1), flat.float().reshape(1), mean, std]).cpu().tolist()  # one sync
+    channels = x.shape[1]
+    return {
+        "saturated_fraction": values[0],
+        "flat_images": int(values[1]),
+        "channel_mean": values[2 : 2 + channels],
+        "channel_std": values[2 + channels :],
+    }
+
+
+REFERENCE_SAMPLE = 1000  # real training images the reference share is measured on
 # A run warns (once) when its share of pixels at a bound, s, exceeds the real data's, r, by half of what is
 # left: s > r + SATURATION_MARGIN * (1 - r) (natural images: r ~ 0.01, warn above ~0.5; MNIST: r ~ 0.85,
 # above ~0.93).
 SATURATION_MARGIN = 0.5
-REFERENCE_SAMPLE = 1000  # real training images the reference share is measured on
-
-
-def image_statistics(images01: torch.Tensor) -> dict:
-    """Statistics of images float [N, C, H, W] in [0, 1].
-
-    Returns a JSON-able dict: `saturated_fraction` (share of pixels within 1/255 of 0 or 1), `flat_images`
-    (indices of images whose every channel is one flat colour: per-image std < 1/255), `channel_mean` and
-    `channel_std` (per channel, over all images and pixels), `min`, `max`.
-    """
-    x = images01.detach().float()
-    at_bound = (x <= SATURATION_EPS) | (x >= 1 - SATURATION_EPS)
-    per_image_std = x.flatten(2).std(dim=2, unbiased=False).amax(dim=1)  # [N], the largest channel std
-    return {
-        "saturated_fraction": float(at_bound.float().mean()),
-        "flat_images": (per_image_std < SATURATION_EPS).nonzero().flatten().tolist(),
-        "channel_mean": x.mean(dim=(0, 2, 3)).tolist(),
-        "channel_std": x.std(dim=(0, 2, 3), unbiased=False).tolist(),
-        "min": float(x.min()),
-        "max": float(x.max()),
-    }
 
 
 def real_saturated_fraction(dataset) -> float:
@@ -47,7 +65,7 @@ def saturation_warning(stats: dict, real_fraction: float) -> str | None:
             f"{stats['saturated_fraction']:.0%} of pixels are at 0 or 1 (real images: {real_fraction:.0%})"
         )
     if stats["flat_images"]:
-        problems.append(f"{len(stats['flat_images'])} image(s) are one flat colour")
+        problems.append(f"{stats['flat_images']} image(s) are one flat colour")
     if not problems:
         return None
     return (

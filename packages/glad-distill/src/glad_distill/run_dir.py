@@ -100,7 +100,15 @@ def open_run_dir(path: str | Path, config_dict: dict[str, Any], *, resume: bool)
 
 
 # Config fields a resumed run may change (they do not alter the optimisation).
-RESUMABLE_OVERRIDES = ("iterations", "eval_every", "checkpoint_every", "eval", "device")
+RESUMABLE_OVERRIDES = (
+    "iterations",
+    "eval_every",
+    "checkpoint_every",
+    "eval",
+    "device",
+    "log",
+    "snapshot_every",
+)
 
 
 def config_differences(

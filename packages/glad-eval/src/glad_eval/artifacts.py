@@ -75,18 +75,29 @@ def save_distilled(
 ) -> Path:
     """Write ``out_dir/images.safetensors`` (validated first; nothing is written on error). Returns the file
     path."""
+    return save_distilled_file(Path(out_dir) / FILENAME, images01, labels, meta)
+
+
+def save_distilled_file(
+    path: str | Path, images01: torch.Tensor, labels: torch.Tensor, meta: dict | None = None
+) -> Path:
+    """Write a distilled set to the ``.safetensors`` file ``path`` (any name; e.g. a run's snapshots), in the
+    format of images.safetensors: validated first, written to a temporary file and renamed, so nothing
+    half-written is left. Returns ``path``."""
     check_format(images01, labels)
     meta = {} if meta is None else meta
     if not isinstance(meta, dict):
         raise TypeError(f"meta must be a dict (JSON-serialisable) or None, got {type(meta).__name__}")
     meta_json = json.dumps(meta)  # raises TypeError for non-JSON values before anything is written
+    path = Path(path)
+    if path.suffix != ".safetensors":
+        raise ValueError(f"{path}: a distilled set file must end in .safetensors")
+    path.parent.mkdir(parents=True, exist_ok=True)
     tensors = {
         "images": images01.detach().to("cpu", torch.float32).contiguous(),
         "labels": labels.detach().to("cpu", torch.int64).contiguous(),
     }
-    return atomic_write_with(
-        Path(out_dir) / FILENAME, lambda tmp: save_file(tensors, str(tmp), metadata={"meta": meta_json})
-    )
+    return atomic_write_with(path, lambda tmp: save_file(tensors, str(tmp), metadata={"meta": meta_json}))
 
 
 def _read_safetensors(path: Path) -> DistilledSet:

@@ -19,6 +19,7 @@ from .errors import OutputError, add_debug_flag, debug_requested, run_guarded
 from .plugins import PLUGIN_FLAG, PLUGIN_HELP, load_requested_plugins
 from .protocol import EvalConfig, evaluate
 from .protocol.distributed import init_from_env
+from .tensorboard import CurveLogger, require_tensorboard
 
 DEFAULT_DATASET = "mnist5k"
 
@@ -76,6 +77,11 @@ def build_parser(prog: str = "glad-eval") -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument(PLUGIN_FLAG, action="append", default=[], metavar="MODULE", help=PLUGIN_HELP)
     add_debug_flag(p)
+    p.add_argument(
+        "--log",
+        choices=("tensorboard",),
+        help="log every model's training curve as TensorBoard event files into --out",
+    )
     return p
 
 
@@ -163,6 +169,10 @@ def _run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     config.validate()
     check_out_dir(args.out)
+    if args.log == "tensorboard":
+        if not args.out:
+            raise ValueError("--log tensorboard writes its event files into --out; pass --out DIR")
+        require_tensorboard()
     world = init_from_env(config.device)
     distilled = load_distilled(args.path)
     dataset_name = args.dataset or distilled.meta.get("dataset") or DEFAULT_DATASET
@@ -173,7 +183,21 @@ def _run(args: argparse.Namespace) -> int:
         download=args.download,
         progress=not args.no_progress,
     )
-    report = evaluate(distilled.images, distilled.labels, dataset, config, progress=not args.no_progress)
+    curves = CurveLogger(args.out, rank=world.rank) if args.log == "tensorboard" else None
+    try:
+        report = evaluate(
+            distilled.images,
+            distilled.labels,
+            dataset,
+            config,
+            progress=not args.no_progress,
+            on_epoch=None if curves is None else curves.on_epoch,
+        )
+        if curves is not None and world.is_main:
+            curves.add_report(report)
+    finally:
+        if curves is not None:
+            curves.close()
     if world.is_main:
         print(report.format_table())
         if args.out:

@@ -63,9 +63,20 @@ def default_run_dir(config: DistillConfig) -> Path:
     return Path("runs") / f"{config.dataset}-{config.method}-{generator}-ipc{config.ipc}-{stamp}"
 
 
-def distill_from_args(args: argparse.Namespace):
-    """Build and run the Distiller for parsed args; returns (distiller, result)."""
+RUN_SNAPSHOTS = 20  # glad run keeps about this many snapshots unless --snapshot-every is given
+
+
+def distill_from_args(args: argparse.Namespace, *, default_snapshots: bool = False):
+    """Build and run the Distiller for parsed args; returns (distiller, result). `default_snapshots` (glad
+    run): without --snapshot-every, a new run keeps RUN_SNAPSHOTS snapshots (every iterations/20)."""
     config = config_from_args(args)
+    if (
+        default_snapshots
+        and not args.resume
+        and not hasattr(args, "opt_snapshot_every")
+        and not config.snapshot_every
+    ):
+        config.snapshot_every = max(1, config.iterations // RUN_SNAPSHOTS)
     run_dir = args.out or default_run_dir(config)
     distiller = Distiller(config, run_dir, resume=args.resume, progress=not args.no_progress)
     result = distiller.run()
@@ -99,22 +110,27 @@ def run_run(args: argparse.Namespace) -> int:
     if args.preset == "list":
         print_presets()
         return 0
-    distiller, result = distill_from_args(args)
-    return evaluate_and_report(args, distiller, result)
+    distiller, result = distill_from_args(args, default_snapshots=True)
+    return evaluate_and_report(args, distiller, result, baseline=True)
 
 
-def evaluate_and_report(args: argparse.Namespace, distiller: Distiller, result) -> int:
-    """Evaluate the final images (config.eval), write RUN/eval, record it in the manifest, print the table."""
+def evaluate_and_report(
+    args: argparse.Namespace, distiller: Distiller, result, *, baseline: bool = False
+) -> int:
+    """Evaluate the final images (config.eval), write RUN/eval, record it in the manifest, print the table;
+    `baseline`: also evaluate random real images the same way (glad run) and print the gain."""
     report = distiller.evaluate(progress=not args.no_progress)
-    baseline = distiller.evaluate_baseline(progress=not args.no_progress)
+    base = distiller.evaluate_baseline(progress=not args.no_progress) if baseline else None
     if distiller.group.is_main:
         report.write(result.run_dir / "eval")
-        baseline.write(result.run_dir / "eval" / BASELINE_NAME)
+        if base is not None:
+            base.write(result.run_dir / "eval" / BASELINE_NAME)
         distiller.files["eval"] = "eval"
         distiller.write_manifest()
         print(report.format_table())
-        print(f"against {BASELINE_NAME} images of the same classes (same models, epochs and seeds):")
-        print(comparison_table(report.to_dict(), baseline.to_dict()))
+        if base is not None:
+            print(f"against {BASELINE_NAME} images of the same classes (same models, epochs and seeds):")
+            print(comparison_table(report.to_dict(), base.to_dict()))
         print(f"results: {result.run_dir / 'eval'}")
         print(f"grid: {result.run_dir / 'grid.png'}")
     return 0

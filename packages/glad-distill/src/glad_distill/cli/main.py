@@ -1,4 +1,4 @@
-"""The `glad` command: distill, buffers, eval (glad-eval), export, run."""
+"""The `glad` command: distill, buffers, eval (glad-eval), export, report, run."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ..distiller import NonFiniteLossError
 from .buffers_cmd import add_buffers_arguments, run_buffers
 from .distill_cmd import add_distill_arguments, run_distill, run_run
 from .export_cmd import add_export_arguments, run_export
+from .report_cmd import add_report_arguments, run_report
 
 # Exit codes: glad_eval.errors.ExitCode (2 bad input, 3 missing, 4 refused file, 5 output/I/O, 6 device,
 # 7 stopped on NaN/inf, 130 interrupted).
@@ -47,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="export a run's images (ImageFolder of PNGs)")
     add_export_arguments(export)
     export.set_defaults(handler=run_export)
+    report = commands.add_parser("report", help="one self-contained HTML report of one or more runs")
+    add_report_arguments(report)
+    report.set_defaults(handler=run_report)
     for sub in (distill, run, buffers, export):
         add_debug_flag(sub)
     return parser

@@ -83,6 +83,13 @@ DISTILL_OPTIONS = (
     Option("--iterations", "iterations", int, "distillation iterations"),
     Option("--eval-every", "eval_every", int, "evaluate with the zoo every N iterations (0: never)"),
     Option("--checkpoint-every", "checkpoint_every", int, "checkpoint every N iterations"),
+    Option(
+        "--snapshot-every",
+        "snapshot_every",
+        int,
+        "keep the images every N iterations in RUN/snapshots/ (0: never; glad run: iterations/20)",
+    ),
+    Option("--log", "log", _csv, "run loggers, comma-separated: tensorboard (event files in the run dir)"),
     Option("--device", "device", str, "cpu, cuda or cuda:K"),
     Option("--seed", "seed", int, "the run's seed (every random draw derives from it)"),
     Option("--lr-img", "lr_img", float, "learning rate of F (or pixels); default per method"),

@@ -28,10 +28,13 @@ class SyntheticBatch:
 
 @dataclass
 class ObjectiveOutput:
-    """loss: float32 0-d, summed over `classes`; image_grad: dL/dimages, float32 [n, C, H, W]."""
+    """loss: float32 0-d, summed over `classes`; image_grad: dL/dimages, float32 [n, C, H, W];
+    per_class_loss: optional float32 [len(classes)], the loss of each class in `batch.classes` order (None
+    when the objective does not split by class; the run loggers then record the total only)."""
 
     loss: torch.Tensor
     image_grad: torch.Tensor
+    per_class_loss: torch.Tensor | None = None
 
 
 class Objective(Protocol):

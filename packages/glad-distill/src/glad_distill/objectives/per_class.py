@@ -44,7 +44,8 @@ class PerClassMatching(StatelessObjective):
         net = self.prepare_network(self.make_network(seeds.network()))
         image_grad = torch.zeros_like(batch.images)
         loss = batch.images.new_zeros(())
-        for cls in batch.classes:
+        per_class = batch.images.new_zeros(len(batch.classes))
+        for k, cls in enumerate(batch.classes):
             generator = seeds.for_class(cls)
             rows = rows_of(batch.labels, cls)
             real = self.real(cls, self.batch_real, generator)
@@ -57,4 +58,5 @@ class PerClassMatching(StatelessObjective):
             )
             (image_grad[rows],) = torch.autograd.grad(distance, syn)
             loss = loss + distance.detach()
-        return ObjectiveOutput(loss=loss, image_grad=image_grad)
+            per_class[k] = distance.detach()
+        return ObjectiveOutput(loss=loss, image_grad=image_grad, per_class_loss=per_class)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 
 import torch
 from tqdm.auto import tqdm
@@ -51,6 +52,7 @@ def evaluate(
     config: EvalConfig | None = None,
     *,
     progress: bool = True,
+    on_epoch: Callable[[Job, int, float, float], None] | None = None,
 ) -> EvalReport:
     """Train ``config.num_seeds`` fresh models of every architecture on the distilled set and test them.
 
@@ -60,6 +62,8 @@ def evaluate(
     it and why; listed in the report's ``skipped``) and the others train. Under torchrun (an initialised
     process group) the (architecture, seed) jobs are split over the ranks and every rank returns the same full
     report, equal to a one-process run. Accuracies are in percent.
+    ``on_epoch(job, epoch, mean training loss, lr)``: each model's training curve, as it trains (under
+    torchrun every rank reports its own jobs).
     """
     config = EvalConfig() if config is None else config
     config.validate()
@@ -78,7 +82,10 @@ def evaluate(
     results: list[JobResult] = []
     for job in tqdm(mine, desc=f"evaluating on {dataset.name}", unit="model", disable=not show):
         start = time.perf_counter()
-        accuracy = run_job(job, images01, labels, dataset, config, device, progress=show, position=1)
+        hook = None if on_epoch is None else (lambda e, loss, lr, job=job: on_epoch(job, e, loss, lr))
+        accuracy = run_job(
+            job, images01, labels, dataset, config, device, progress=show, position=1, on_epoch=hook
+        )
         results.append(JobResult(job.model, job.index, accuracy, time.perf_counter() - start))
     everything = {(r.model, r.index): r for r in gather(results, world)}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -18,6 +19,8 @@ from .seeds import job_generator
 from .timing import NullTimer, PhaseTimer
 
 FUSED_SGD_DEVICES = ("cpu", "cuda")
+# on_epoch(epoch, mean training loss over the epoch's batches, learning rate): a training curve's points
+EpochHook = Callable[[int, float, float], None]
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,11 @@ def train_model(
     generator: torch.Generator,
     progress: tqdm | None = None,
     timer: PhaseTimer | NullTimer | None = None,
+    on_epoch: EpochHook | None = None,
 ) -> EMA:
     """Train ``model`` on normalised images ``x`` [N, C, H, W] / labels ``y`` [N] (same device) for
-    config.epochs epochs; returns its EMA. Shuffling and DSA draw from ``generator`` (CPU)."""
+    config.epochs epochs; returns its EMA. Shuffling and DSA draw from ``generator`` (CPU). ``on_epoch``
+    (optional) gets each epoch's mean training loss (one device sync per epoch, only when given)."""
     timer = timer or NullTimer()
     dsa = DSA(config.dsa_strategy, mode=config.dsa_mode)
     optimizer = torch.optim.SGD(
@@ -76,7 +81,9 @@ def train_model(
     ema = EMA(model, config.ema_decay)
     model.train()
     n = x.shape[0]
+    batches = -(-n // config.batch_size)
     for epoch in range(config.epochs):
+        epoch_loss = torch.zeros((), device=x.device) if on_epoch is not None else None
         with timer.phase("bookkeeping"):
             for group in optimizer.param_groups:
                 group["lr"] = lr * lr_factor(epoch, config.epochs)
@@ -92,12 +99,16 @@ def train_model(
                 loss = F.cross_entropy(model(xb), yb)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
+                if epoch_loss is not None:
+                    epoch_loss += loss.detach()
             with timer.phase("optimizer"):
                 optimizer.step()
         with timer.phase("bookkeeping"):
             ema.update(model)
             if progress is not None:
                 progress.update(1)
+            if on_epoch is not None:
+                on_epoch(epoch, float(epoch_loss) / batches, optimizer.param_groups[0]["lr"])
     return ema
 
 
@@ -124,8 +135,10 @@ def run_job(
     *,
     progress: bool = False,
     position: int = 0,
+    on_epoch: EpochHook | None = None,
 ) -> float:
-    """Train job's fresh model on the distilled set, test its EMA; returns the accuracy in percent."""
+    """Train job's fresh model on the distilled set, test its EMA; returns the accuracy in percent.
+    ``on_epoch``: see train_model."""
     model = build_model(job, dataset, config, device)
     x = dataset.normalize(images01.to(device=device, dtype=torch.float32))
     y = labels.to(device=device, dtype=torch.int64)
@@ -146,5 +159,6 @@ def run_job(
             config=config,
             generator=job_generator(config.seed, job.model, job.index, "train"),
             progress=bar,
+            on_epoch=on_epoch,
         )
     return test_accuracy(ema.model, dataset, device, config.test_batch_size)
