@@ -12,7 +12,7 @@ from glad_distill.baseline import comparison_table, random_real_images
 from glad_distill.bounds import available_bounds, get_bound
 from glad_distill.config import DistillConfig
 from glad_distill.distiller import SaturationWarning
-from glad_distill.image_stats import image_statistics
+from glad_distill.image_stats import image_statistics, saturation_warning
 from glad_distill.inversion import InversionDivergedError, invert
 from glad_eval.artifacts import load_distilled
 
@@ -102,9 +102,19 @@ def test_image_statistics_find_saturated_pixels_and_flat_images():
     images[0] = 0.0  # flat at a bound
     images[1, 0, 0] = torch.tensor([1.0, 0.2, 0.3, 0.4])
     stats = image_statistics(images)
-    assert stats["flat_images"] == [0, 2]
+    assert stats["flat_images"] == 2
     assert stats["saturated_fraction"] == pytest.approx(17 / 48)
-    assert stats["min"] == 0.0 and stats["max"] == 1.0
+    assert saturation_warning(stats, real_fraction=0.0) == (
+        "the distilled images look saturated: 2 image(s) are one flat colour. Lower the learning rates "
+        "(--lr-img, --lr-w)"
+    )
+    images[0] = torch.linspace(0, 1, 16).view(1, 4, 4)
+    images[2] = torch.linspace(0, 1, 16).view(1, 4, 4)
+    assert saturation_warning(image_statistics(images), real_fraction=0.0) is None
+    images[:] = 0.0
+    images[:, :, 0, 0] = 0.5  # 15/16 of the pixels at a bound: more than the real 0.8 + half of the rest
+    assert "94% of pixels are at 0 or 1 (real images: 80%)" in saturation_warning(image_statistics(images), 0.8)
+    assert saturation_warning(image_statistics(images), 0.9) is None
 
 
 def test_inversion_reduces_the_reconstruction_error_independently_of_chunking():

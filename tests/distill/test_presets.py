@@ -66,7 +66,13 @@ def test_preset_follows_the_glad_code(name):
 def test_the_embedded_default():
     config = load_preset()
     assert (config.dataset, config.method, config.ipc) == ("mnist5k", "dm", 1)
-    assert (config.generator.name, config.generator.layer) == ("random-stylegan-xl", 2)
+    # layer, init and learning rates chosen by measurement (benchmarks/quality, README)
+    assert (config.generator.name, config.generator.layer, config.generator.init) == (
+        "random-stylegan-xl",
+        13,
+        "real",
+    )
+    assert (config.learning_rate("img"), config.learning_rate("w"), config.bound) == (1.0, 0.01, None)
     assert set(config.eval.models) == {"convnet", "resnet18", "vgg11", "alexnet", "vit"}
 
 
