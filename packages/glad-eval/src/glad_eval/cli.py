@@ -16,7 +16,7 @@ from .artifacts import load_distilled
 from .augment import DEFAULT_STRATEGY
 from .data import available_datasets, load_dataset
 from .plugins import PLUGIN_FLAG, PLUGIN_HELP, load_requested_plugins
-from .protocol import EvalConfig, evaluate
+from .protocol import EvalConfig, evaluate, evaluate_real_train_set
 from .protocol.distributed import init_from_env
 
 DEFAULT_DATASET = "mnist5k"
@@ -30,7 +30,16 @@ def build_parser(prog: str = "glad-eval") -> argparse.ArgumentParser:
         "cross-architecture mean.",
     )
     p.add_argument(
-        "path", help="directory with images.safetensors, such a file, or an ImageFolder tree of PNGs"
+        "path",
+        nargs="?",
+        help="directory with images.safetensors, such a file, or an ImageFolder tree of PNGs (omit with "
+        "--real-train-set)",
+    )
+    p.add_argument(
+        "--real-train-set",
+        action="store_true",
+        help="train on the whole real training set of --dataset instead of a distilled set (the 'whole "
+        "dataset' reference of distillation papers; pick --epochs accordingly, one epoch = N/batch steps)",
     )
     p.add_argument(
         "--dataset",
@@ -140,6 +149,19 @@ def check_out_dir(out: str | None) -> None:
         raise ValueError(f"--out {out}: cannot create it, {existing} is not a writable directory")
 
 
+def check_source(args: argparse.Namespace) -> None:
+    """ValueError unless exactly one training source is named: PATH, or --real-train-set with --dataset."""
+    if args.real_train_set:
+        if args.path is not None:
+            raise ValueError(
+                f"--real-train-set trains on the real training set; drop PATH {args.path!r} or the flag"
+            )
+        if not args.dataset:
+            raise ValueError("--real-train-set needs --dataset NAME (the real set to train and test on)")
+    elif args.path is None:
+        raise ValueError("give PATH (a distilled set) or --real-train-set --dataset NAME")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 2 bad input)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -150,11 +172,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     args = build_parser().parse_args(argv)
     try:
+        check_source(args)
         config = config_from_args(args)
         config.validate()
         check_out_dir(args.out)
         world = init_from_env(config.device)
-        distilled = load_distilled(args.path)
+        distilled = None if args.real_train_set else load_distilled(args.path)
         dataset_name = args.dataset or distilled.meta.get("dataset") or DEFAULT_DATASET
         dataset = load_dataset(
             dataset_name,
@@ -163,7 +186,12 @@ def main(argv: list[str] | None = None) -> int:
             download=args.download,
             progress=not args.no_progress,
         )
-        report = evaluate(distilled.images, distilled.labels, dataset, config, progress=not args.no_progress)
+        if distilled is None:
+            report = evaluate_real_train_set(dataset, config, progress=not args.no_progress)
+        else:
+            report = evaluate(
+                distilled.images, distilled.labels, dataset, config, progress=not args.no_progress
+            )
         if world.is_main:
             print(report.format_table())
             if args.out:
