@@ -68,13 +68,15 @@ class CurvePlan:
 
 @dataclass(frozen=True)
 class RowConfig:
-    """One distilled row: default ``iterations`` and ``flags`` for `glad distill`, and per-IPC overrides
-    (``ipc``: {"10": {"iterations": ..., "flags": {...}}})."""
+    """One distilled row: default ``iterations`` and ``flags`` for `glad distill`, per-IPC overrides
+    (``ipc``: {"10": {"iterations": ..., "flags": {...}}}), and the iterations of the source paper
+    (``paper_iterations``, shown beside ours; None: not applicable)."""
 
     name: str
     iterations: int
     flags: dict[str, object] = field(default_factory=dict)
     per_ipc: dict[int, dict] = field(default_factory=dict)
+    paper_iterations: int | None = None
 
     def settings(self, ipc: int) -> tuple[int, dict[str, object]]:
         """(iterations, flags) at ``ipc``, the per-IPC override applied."""
@@ -105,7 +107,7 @@ def _check_keys(data: dict, allowed: set[str], where: str) -> None:
 
 def _row(name: str, data: dict) -> RowConfig:
     where = f"rows.{name}"
-    _check_keys(data, {"iterations", "flags", "ipc", "note"}, where)
+    _check_keys(data, {"iterations", "flags", "ipc", "note", "paper_iterations"}, where)
     flags = dict(data.get("flags", {}))
     per_ipc = {int(k): dict(v) for k, v in data.get("ipc", {}).items()}
     for source in [flags, *(v.get("flags", {}) for v in per_ipc.values())]:
@@ -116,7 +118,8 @@ def _row(name: str, data: dict) -> RowConfig:
         _check_keys(override, {"iterations", "flags"}, f"{where}.ipc.{ipc}")
     if "iterations" not in data or int(data["iterations"]) < 0:
         raise ValueError(f"{where}: needs 'iterations' >= 0 (0: the initial images, e.g. random real)")
-    return RowConfig(name, int(data["iterations"]), flags, per_ipc)
+    paper = data.get("paper_iterations")
+    return RowConfig(name, int(data["iterations"]), flags, per_ipc, None if paper is None else int(paper))
 
 
 def load_config(path: str | Path = DEFAULT_CONFIG) -> QualityConfig:

@@ -57,8 +57,12 @@ def curve_points(manifest: dict) -> dict[str, list[dict]]:
     return curves
 
 
-def row_records(run_dir: Path, dataset: str, ipc: int | None, row: str) -> list[dict]:
-    """The records of a finished row (one per evaluated model, then the cross-arch mean); [] if unfinished."""
+def row_records(
+    run_dir: Path, dataset: str, ipc: int | None, row: str, paper_iterations: int | None = None
+) -> list[dict]:
+    """The records of a finished row (one per evaluated model, then the cross-arch mean); [] if unfinished.
+
+    ``paper_iterations``: the source paper's iteration count, recorded beside the run's own."""
     results = _read_json(run_dir / RESULTS)
     if not results:
         return []
@@ -82,6 +86,7 @@ def row_records(run_dir: Path, dataset: str, ipc: int | None, row: str) -> list[
         "init": generator.get("init") if row != WHOLE else None,
         "bound": manifest.get("bound") if row not in (WHOLE, "random") else None,
         "iterations": manifest.get("iterations_completed"),
+        "paper_iterations": paper_iterations,
         "epochs": eval_config.get("epochs"),
         "num_images": results.get("num_images"),
         "distill_s": timings.get("distill_s"),

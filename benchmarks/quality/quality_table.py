@@ -62,7 +62,9 @@ def accuracy_table(records: list[dict], order: list[str]) -> list[str]:
         first = next(iter(by_model.values()))
         convnet = next((r for r in by_model.values() if r.get("published") is not None), None)
         eval_s = sum(r["eval_s"] or 0 for m, r in by_model.items() if m != CROSS_ARCH)
-        iterations = f"{first['epochs']} epochs" if row == WHOLE else first["iterations"]
+        iterations = f"{first['epochs']} epochs" if row == WHOLE else str(first["iterations"])
+        if first.get("paper_iterations"):
+            iterations += f" (paper {first['paper_iterations']})"
         cells = [
             "all" if ipc is None else str(ipc),
             first["label"],

@@ -296,7 +296,12 @@ def main(argv: list[str] | None = None) -> int:
             done.append((runner.run_distilled(row, ipc), ipc, row))
     if args.dry_run:
         return 0
-    new = [rec for run_dir, ipc, row in done for rec in row_records(run_dir, args.dataset, ipc, row)]
+    paper = {name: row.paper_iterations for name, row in config.rows.items()}
+    new = [
+        rec
+        for run_dir, ipc, row in done
+        for rec in row_records(run_dir, args.dataset, ipc, row, paper.get(row))
+    ]
     out = Path(args.results_dir)
     out.mkdir(parents=True, exist_ok=True)
     json_path = out / f"quality_{args.dataset}_{args.date}.json"
