@@ -124,11 +124,8 @@ class Runner:
         self.failed: list[str] = []
 
     def data_flags(self) -> list[str]:
-        return [
-            "--dataset",
-            self.args.dataset,
-            *(["--data-root", self.args.data_root] if self.args.data_root else []),
-        ]
+        root = ["--data-root", self.args.data_root] if self.args.data_root else []
+        return ["--dataset", self.args.dataset, *root]
 
     def call(self, run_dir: Path, step: str, command: list[str]) -> bool:
         """Run ``command``, record it and its wall time in run_dir/row.json; False (+ message) on failure."""
@@ -141,7 +138,8 @@ class Runner:
         wall = time.perf_counter() - started
         path = run_dir / ROW_FILE
         info = json.loads(path.read_text()) if path.is_file() else {"commands": {}, "wall_s": {}}
-        info["commands"][step], info["wall_s"][step] = command, wall
+        info["commands"][step] = command  # the last attempt's; wall_s sums every attempt (e.g. a resume)
+        info["wall_s"][step] = info["wall_s"].get(step, 0.0) + wall
         path.write_text(json.dumps(info, indent=2) + "\n")
         if code != 0:
             print(f"row {run_dir.name}: `{step}` failed with exit status {code}", file=sys.stderr)
@@ -149,25 +147,13 @@ class Runner:
 
     def evaluate(self, run_dir: Path, source: list[str], plan: EvalPlan) -> bool:
         """`glad-eval SOURCE` with ``plan`` into run_dir/eval (results.json: the row is done)."""
-        command = [
-            str(BIN / "glad-eval"),
-            *source,
-            *self.data_flags(),
-            "--models",
-            ",".join(plan.models),
-            "--seeds",
-            str(plan.seeds),
-            "--epochs",
-            str(plan.epochs),
-            "--device",
-            self.args.device,
-            "--out",
-            str(run_dir / RESULTS.parent),
-            "--no-progress",
-        ]
+        command = [str(BIN / "glad-eval"), *source, *self.data_flags(), "--models", ",".join(plan.models),
+                   "--seeds", str(plan.seeds), "--epochs", str(plan.epochs), "--device", self.args.device,
+                   "--out", str(run_dir / RESULTS.parent), "--no-progress"]  # fmt: skip
         return self.call(run_dir, "eval", command)
 
     def run_whole(self) -> Path:
+        """The whole-dataset row: `glad-eval --real-train-set` (config ``whole``)."""
         run_dir = self.root / WHOLE
         if self._done(run_dir):
             return run_dir
@@ -175,62 +161,35 @@ class Runner:
             self.failed.append(WHOLE)
         return run_dir
 
+    def distill_command(self, run_dir: Path, row: str, ipc: int, iterations: int) -> list[str]:
+        """`glad distill` for a fresh run of ``row`` at ``ipc``, with the periodic curve evaluations."""
+        _, flags = self.config.rows[row].settings(ipc)
+        every = self.curve.eval_every(iterations)
+        curve = ["--eval-every", str(every)]
+        if every:
+            curve += ["--eval-models", ",".join(self.curve.models), "--eval-seeds", str(self.curve.seeds),
+                      "--eval-epochs", str(self.curve.epochs)]  # fmt: skip
+        return [str(BIN / "glad"), "distill", *self.data_flags(), "--ipc", str(ipc), "--iterations",
+                str(iterations), *flag_args(flags), *curve, "--device", self.args.device,
+                "--out", str(run_dir), "--no-progress"]  # fmt: skip
+
     def run_distilled(self, row: str, ipc: int) -> Path:
+        """A distilled row: distil (fresh, or --resume an interrupted run), then the final glad-eval."""
         run_dir = self.root / f"ipc{ipc}-{row}"
         if self._done(run_dir):
             return run_dir
-        iterations, flags = self.config.rows[row].settings(ipc)
-        iterations = self.iterations.get(row, iterations)
+        iterations = self.iterations.get(row, self.config.rows[row].settings(ipc)[0])
         manifest = run_dir / "manifest.json"
         fresh = self.args.force or not manifest.is_file()  # --force: removed (a dry run only pretends)
         status = None if fresh else json.loads(manifest.read_text()).get("status")
-        glad = str(BIN / "glad")
         if status == "completed" and (run_dir / "images.safetensors").is_file():
             ok = True
         elif status is not None:
-            ok = self.call(
-                run_dir,
-                "distill",
-                [
-                    glad,
-                    "distill",
-                    "--resume",
-                    "--out",
-                    str(run_dir),
-                    "--iterations",
-                    str(iterations),
-                    "--no-progress",
-                ],
-            )
+            resume = [str(BIN / "glad"), "distill", "--resume", "--out", str(run_dir), "--iterations",
+                      str(iterations), "--no-progress"]  # fmt: skip
+            ok = self.call(run_dir, "distill", resume)
         else:
-            every = self.curve.eval_every(iterations)
-            curve = ["--eval-every", str(every)]
-            if every:
-                curve += [
-                    "--eval-models",
-                    ",".join(self.curve.models),
-                    "--eval-seeds",
-                    str(self.curve.seeds),
-                    "--eval-epochs",
-                    str(self.curve.epochs),
-                ]
-            command = [
-                glad,
-                "distill",
-                *self.data_flags(),
-                "--ipc",
-                str(ipc),
-                "--iterations",
-                str(iterations),
-                *flag_args(flags),
-                *curve,
-                "--device",
-                self.args.device,
-                "--out",
-                str(run_dir),
-                "--no-progress",
-            ]
-            ok = self.call(run_dir, "distill", command)
+            ok = self.call(run_dir, "distill", self.distill_command(run_dir, row, ipc, iterations))
         if not ok or not self.evaluate(run_dir, [str(run_dir)], self.eval_plan):
             self.failed.append(run_dir.name)
         return run_dir
