@@ -113,7 +113,9 @@ def test_image_statistics_find_saturated_pixels_and_flat_images():
     assert saturation_warning(image_statistics(images), real_fraction=0.0) is None
     images[:] = 0.0
     images[:, :, 0, 0] = 0.5  # 15/16 of the pixels at a bound: more than the real 0.8 + half of the rest
-    assert "94% of pixels are at 0 or 1 (real images: 80%)" in saturation_warning(image_statistics(images), 0.8)
+    assert "94% of pixels are at 0 or 1 (real images: 80%)" in saturation_warning(
+        image_statistics(images), 0.8
+    )
     assert saturation_warning(image_statistics(images), 0.9) is None
 
 

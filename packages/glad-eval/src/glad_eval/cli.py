@@ -17,7 +17,7 @@ from .augment import DEFAULT_STRATEGY
 from .data import available_datasets, load_dataset
 from .errors import OutputError, add_debug_flag, debug_requested, run_guarded
 from .plugins import PLUGIN_FLAG, PLUGIN_HELP, load_requested_plugins
-from .protocol import EvalConfig, evaluate
+from .protocol import EvalConfig, evaluate, evaluate_real_train_set
 from .protocol.distributed import init_from_env
 from .tensorboard import CurveLogger, require_tensorboard
 
@@ -32,7 +32,16 @@ def build_parser(prog: str = "glad-eval") -> argparse.ArgumentParser:
         "cross-architecture mean.",
     )
     p.add_argument(
-        "path", help="directory with images.safetensors, such a file, or an ImageFolder tree of PNGs"
+        "path",
+        nargs="?",
+        help="directory with images.safetensors, such a file, or an ImageFolder tree of PNGs (omit with "
+        "--real-train-set)",
+    )
+    p.add_argument(
+        "--real-train-set",
+        action="store_true",
+        help="train on the whole real training set of --dataset instead of a distilled set (the 'whole "
+        "dataset' reference of distillation papers; pick --epochs accordingly, one epoch = N/batch steps)",
     )
     p.add_argument(
         "--dataset",
@@ -148,6 +157,19 @@ def check_out_dir(out: str | None) -> None:
         raise OutputError(f"--out {out}: cannot create it, {existing} is not a writable directory")
 
 
+def check_source(args: argparse.Namespace) -> None:
+    """ValueError unless exactly one training source is named: PATH, or --real-train-set with --dataset."""
+    if args.real_train_set:
+        if args.path is not None:
+            raise ValueError(
+                f"--real-train-set trains on the real training set; drop PATH {args.path!r} or the flag"
+            )
+        if not args.dataset:
+            raise ValueError("--real-train-set needs --dataset NAME (the real set to train and test on)")
+    elif args.path is None:
+        raise ValueError("give PATH (a distilled set) or --real-train-set --dataset NAME")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (glad_eval.errors.ExitCode: 0 ok, 2 bad input, 3 missing, 5
     output, 6 device)."""
@@ -166,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    check_source(args)
     config = config_from_args(args)
     config.validate()
     check_out_dir(args.out)
@@ -174,8 +197,8 @@ def _run(args: argparse.Namespace) -> int:
             raise ValueError("--log tensorboard writes its event files into --out; pass --out DIR")
         require_tensorboard()
     world = init_from_env(config.device)
-    distilled = load_distilled(args.path)
-    dataset_name = args.dataset or distilled.meta.get("dataset") or DEFAULT_DATASET
+    distilled = None if args.real_train_set else load_distilled(args.path)
+    dataset_name = args.dataset or (distilled and distilled.meta.get("dataset")) or DEFAULT_DATASET
     dataset = load_dataset(
         dataset_name,
         root=args.data_root,
@@ -185,14 +208,17 @@ def _run(args: argparse.Namespace) -> int:
     )
     curves = CurveLogger(args.out, rank=world.rank) if args.log == "tensorboard" else None
     try:
-        report = evaluate(
-            distilled.images,
-            distilled.labels,
-            dataset,
-            config,
-            progress=not args.no_progress,
-            on_epoch=None if curves is None else curves.on_epoch,
-        )
+        if distilled is None:
+            report = evaluate_real_train_set(dataset, config, progress=not args.no_progress)
+        else:
+            report = evaluate(
+                distilled.images,
+                distilled.labels,
+                dataset,
+                config,
+                progress=not args.no_progress,
+                on_epoch=None if curves is None else curves.on_epoch,
+            )
         if curves is not None and world.is_main:
             curves.add_report(report)
     finally:

@@ -13,6 +13,7 @@ from .report import EvalReport, ModelResult
 from .schedule import ema_decay, lr_factor
 from .seeds import derive_seed, job_generator
 from .train import Job, JobResult, build_model, run_job, test_accuracy, train_model
+from .whole import evaluate_real_train_set
 
 __all__ = [
     "EMA",
@@ -26,6 +27,7 @@ __all__ = [
     "derive_seed",
     "ema_decay",
     "evaluate",
+    "evaluate_real_train_set",
     "job_generator",
     "lr_factor",
     "run_job",
