@@ -138,7 +138,7 @@ def test_bad_image_size_and_missing_idx_files_write_nothing(tmp_path, capsys):
     assert glad_main(["distill", "--image-size", "0", "--out", str(out), "--no-progress"]) == 2
     assert "image_size must be >= 1" in capsys.readouterr().err and not out.exists()
     args = ["distill", "--dataset", "mnist", "--data-root", str(tmp_path / "empty"), "--out", str(out)]
-    assert glad_main([*args, "--no-progress"]) == 2
+    assert glad_main([*args, "--no-progress"]) == 3  # glad_eval.errors.ExitCode.MISSING: missing data
     err = capsys.readouterr().err
     assert f"are not in {tmp_path / 'empty'}, {tmp_path / 'empty' / 'MNIST' / 'raw'}" in err
     assert "--download" in err and not out.exists()

@@ -173,7 +173,9 @@ def test_init_real_needs_enough_images_per_class(make_config, mnist, tmp_path):
 def test_random_real_baseline_is_the_pixel_real_init(make_config, mnist, tmp_path):
     config = make_config(iterations=0, generator={**PIXEL, "init": "real"})
     distiller = Distiller(config, tmp_path / "run", dataset=mnist, progress=False)
-    assert torch.equal(distiller.render_images01(), random_real_images(mnist, distiller.labels, config.seed))
+    real = random_real_images(mnist, distiller.labels, config.seed)
+    # the same images, up to the float rounding of the pixel latents' normalise/denormalise round trip
+    torch.testing.assert_close(distiller.render_images01(), real, rtol=0, atol=1e-6)
 
 
 def test_comparison_table_gives_the_gain_per_architecture():

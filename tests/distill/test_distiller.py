@@ -92,8 +92,46 @@ def test_resume_equals_uninterrupted_bitwise(method, make_config, mnist, tmp_pat
         assert torch.equal(a, b)
 
 
-def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(make_config, mnist, tmp_path):
-    config = make_config(iterations=6, lr_img=1e30, generator={"name": "pixel", "layer": None})
+class NaNAfter:
+    """An objective (sum of squares of the images) whose loss and gradient become NaN after `good` calls:
+    images stay finite by construction (bounds.py), so a diverging objective is how a run meets NaN."""
+
+    splits_classes = True
+
+    def __init__(self, good: int):
+        self.good, self.calls = good, 0
+
+    def __call__(self, batch, seeds):
+        from glad_distill.objectives import ObjectiveOutput
+
+        self.calls += 1
+        scale = 1.0 if self.calls <= self.good else float("nan")
+        return ObjectiveOutput(loss=batch.images.pow(2).sum() * scale, image_grad=2 * batch.images * scale)
+
+    def commit(self):
+        pass
+
+    def state_dict(self):
+        return {}
+
+    def load_state_dict(self, state):
+        pass
+
+
+@pytest.fixture
+def nan_objective(monkeypatch):
+    """Registers the objective "test-nan" (NaN from its third call on)."""
+    from glad_distill.objectives.registry import _REGISTRY
+
+    monkeypatch.setitem(_REGISTRY._factories, "test-nan", lambda context: NaNAfter(good=2))
+    return "test-nan"
+
+
+def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(
+    nan_objective, make_config, mnist, tmp_path
+):
+    config = make_config(iterations=6, method=nan_objective, lr_img=0.01, lr_w=0.001,
+                         generator={"name": "pixel", "layer": None})  # fmt: skip
     run_dir = tmp_path / "run"
     with pytest.raises(NonFiniteLossError, match="NaN|inf") as caught:
         Distiller(config, run_dir, dataset=mnist, progress=False).run()
@@ -197,13 +235,13 @@ def test_grid_has_one_row_per_class_in_label_order():
     assert (grid[:, 10:18, 10:18] == 128).all()  # class 1 has one image: its second cell stays grey
 
 
-def test_non_finite_loss_through_the_cli_exits_with_the_message(tmp_path, capsys):
+def test_non_finite_loss_through_the_cli_exits_with_the_message(nan_objective, tmp_path, capsys):
     from glad_distill.cli import main
 
     out = tmp_path / "run"
     args = ["distill", "--generator", "pixel", "--layer", "-1", "--iterations", "3", "--batch-real", "8",
-            "--net-width", "8", "--lr-img", "1e30", "--checkpoint-every", "1", "--no-progress",
-            "--out", str(out)]  # fmt: skip
+            "--net-width", "8", "--method", nan_objective, "--lr-img", "0.01", "--lr-w", "0.001",
+            "--checkpoint-every", "1", "--no-progress", "--out", str(out)]  # fmt: skip
     assert main(args) == 7  # glad_eval.errors.ExitCode.STOPPED
     assert "stopped" in capsys.readouterr().err
     manifest = json.loads((out / "manifest.json").read_text())

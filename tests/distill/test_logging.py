@@ -141,7 +141,7 @@ def test_missing_tensorboard_is_one_line_naming_the_extra(monkeypatch, tmp_path,
     out = tmp_path / "run"
     assert (
         main(["distill", "--log", "tensorboard", "--iterations", "1", "--out", str(out), "--no-progress"])
-        == 2
+        == 3  # glad_eval.errors.ExitCode.MISSING: a missing package
     )
     error = capsys.readouterr().err.strip()
     assert len(error.splitlines()) == 1 and "glad-distill[tensorboard]" in error
