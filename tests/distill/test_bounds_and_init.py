@@ -80,11 +80,11 @@ def test_saved_images_are_the_images_the_objective_sees(generator, monkeypatch, 
     assert saved.images.min() >= 0 and saved.images.max() <= 1
 
 
-@pytest.mark.parametrize("generator", [PIXEL, {}])
+@pytest.mark.parametrize(("generator", "bound"), [(PIXEL, None), (PIXEL, "project"), ({}, None)])
 def test_images_stay_in_range_and_saturation_is_recorded_and_warned_once(
-    generator, make_config, mnist, tmp_path
+    generator, bound, make_config, mnist, tmp_path
 ):
-    config = make_config(iterations=3, lr_img=1e5, lr_w=10.0, generator=generator)
+    config = make_config(iterations=3, lr_img=1e5, lr_w=10.0, generator=generator, bound=bound)
     with pytest.warns(SaturationWarning) as caught:
         result = Distiller(config, tmp_path / "run", dataset=mnist, progress=False).run()
     assert len([w for w in caught if w.category is SaturationWarning]) == 1
@@ -94,7 +94,7 @@ def test_images_stay_in_range_and_saturation_is_recorded_and_warned_once(
     assert [r["iteration"] for r in records] == [0, 1, 2, 3]
     real = manifest["saturation"]["real_saturated_fraction"]
     assert records[-1]["saturated_fraction"] > real + 0.5 * (1 - real) or records[-1]["flat_images"]
-    assert manifest["bound"] == ("project" if generator else "tanh")
+    assert manifest["bound"] == (bound or "tanh")
 
 
 def test_image_statistics_find_saturated_pixels_and_flat_images():
@@ -171,11 +171,17 @@ def test_init_real_needs_enough_images_per_class(make_config, mnist, tmp_path):
 
 
 def test_random_real_baseline_is_the_pixel_real_init(make_config, mnist, tmp_path):
-    config = make_config(iterations=0, generator={**PIXEL, "init": "real"})
+    config = make_config(iterations=0, generator={**PIXEL, "init": "real"}, bound="project")
     distiller = Distiller(config, tmp_path / "run", dataset=mnist, progress=False)
     real = random_real_images(mnist, distiller.labels, config.seed)
     # the same images, up to the float rounding of the pixel latents' normalise/denormalise round trip
     torch.testing.assert_close(distiller.render_images01(), real, rtol=0, atol=1e-6)
+    assert distiller.initialisation is None  # exact already: nothing to fit
+    # under the default bound (tanh) the pixels are fitted to the same images through tanh
+    tanh_run = Distiller(make_config(iterations=0, generator={**PIXEL, "init": "real"}), tmp_path / "tanh",
+                         dataset=mnist, progress=False)  # fmt: skip
+    assert tanh_run.initialisation["mean_mse"] < 1e-3
+    torch.testing.assert_close(tanh_run.render_images01(), real, rtol=0, atol=0.05)
 
 
 def test_comparison_table_gives_the_gain_per_architecture():

@@ -38,6 +38,7 @@ def test_log_needs_out_and_tensorboard(distilled, monkeypatch, capsys):
     assert main([str(distilled), "--models", "mlp", "--log", "tensorboard"]) == 2
     assert "pass --out DIR" in capsys.readouterr().err
     monkeypatch.setitem(sys.modules, "tensorboard", None)
-    assert main([str(distilled), "--models", "mlp", "--log", "tensorboard", "--out", "x"]) == 2
+    # a missing package: glad_eval.errors.ExitCode.MISSING
+    assert main([str(distilled), "--models", "mlp", "--log", "tensorboard", "--out", "x"]) == 3
     error = capsys.readouterr().err.strip()
     assert len(error.splitlines()) == 1 and 'pip install "glad-eval[tensorboard]"' in error

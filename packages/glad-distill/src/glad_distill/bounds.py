@@ -4,13 +4,14 @@ A bound maps the generator's raw output (about [-1, 1], unbounded) to the images
 images written to `images.safetensors` and the images glad-eval trains on: one function, so the three are the
 same tensor value for value. Bounds by name (`--bound`):
 
-- ``tanh``: a smooth squashing, images01 = (tanh(raw) + 1) / 2, for any generator. Gradients never vanish at
-  a hard edge, so a pixel pushed towards a bound can come back.
+- ``tanh``: a smooth squashing, images01 = (tanh(raw) + 1) / 2, for any generator (the default of every
+  built-in generator). Gradients never vanish at a hard edge, so a pixel pushed towards a bound can come back.
 - ``clamp``: images01 = clamp((raw + 1) / 2, 0, 1) inside the objective's graph (no gradient through clamped
   pixels; they can stick at the bound).
 - ``project``: images01 = (raw + 1) / 2 and, after every step, the latents are projected back so that the
   images lie in [0, 1] (only for generators with a `project(latents)` method: the pixel generator). This is
-  the pixel-space baselines' behaviour with their range made explicit.
+  the pixel-space baselines' behaviour with their range made explicit, and `--init real` starts exactly at
+  the real images.
 
 Each generator names its default (`default_bound`); the README's "Differences" section gives the measurement
 behind the defaults.

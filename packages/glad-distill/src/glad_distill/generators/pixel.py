@@ -21,7 +21,7 @@ class PixelGenerator:
 
     latent_names = ("pixels",)
     latent_lr_keys = ("pixels",)
-    default_bound = "project"
+    default_bound = "tanh"  # by measurement (README: Differences); "project" keeps pixels' own semantics
     encodes_real_init = True
 
     def __init__(self, dataset, *, init: str = "noise", device: torch.device | str = "cpu"):
