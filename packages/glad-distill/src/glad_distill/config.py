@@ -17,13 +17,13 @@ from typing import Any
 
 from .bounds import available_bounds
 
-# Default learning rates per method and latent group: "img" for GLaD's f-latents (spec glad_method.md §1), "w"
-# for w+, "pixels" for pixel-space runs. The pixel rates are those of the source papers (DC 0.1, DM 1, MTT
-# 1000 on CIFAR-10), not GLaD's ImageNet ones (DC 1, DM 10), which the presets of GLaD's settings set
-# explicitly.
+# Default learning rates per method and latent group: "img" for GLaD's f-latents, "w" for w+ (spec
+# glad_method.md §1), "pixels" for pixel-space runs. The pixel rates are those of the source papers (DC 0.1,
+# DM 1, MTT 1000 on CIFAR-10), not GLaD's ImageNet ones (DC 1, DM 10); DM's f-latent rate is 1, measured on
+# random generators (GLaD's 10 saturated them). The presets of GLaD's settings set GLaD's rates.
 METHOD_LEARNING_RATES: dict[str, dict[str, float]] = {
     "dc": {"img": 1.0, "w": 0.001, "pixels": 0.1},
-    "dm": {"img": 10.0, "w": 0.01, "pixels": 1.0},
+    "dm": {"img": 1.0, "w": 0.01, "pixels": 1.0},
     "mtt": {"img": 10000.0, "w": 10.0, "pixels": 1000.0},
 }
 LR_KEYS = ("img", "w", "pixels")
