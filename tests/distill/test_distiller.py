@@ -92,32 +92,6 @@ def test_resume_equals_uninterrupted_bitwise(method, make_config, mnist, tmp_pat
         assert torch.equal(a, b)
 
 
-class NaNAfter:
-    """An objective (sum of squares of the images) whose loss and gradient become NaN after `good` calls:
-    images stay finite by construction (bounds.py), so a diverging objective is how a run meets NaN."""
-
-    splits_classes = True
-
-    def __init__(self, good: int):
-        self.good, self.calls = good, 0
-
-    def __call__(self, batch, seeds):
-        from glad_distill.objectives import ObjectiveOutput
-
-        self.calls += 1
-        scale = 1.0 if self.calls <= self.good else float("nan")
-        return ObjectiveOutput(loss=batch.images.pow(2).sum() * scale, image_grad=2 * batch.images * scale)
-
-    def commit(self):
-        pass
-
-    def state_dict(self):
-        return {}
-
-    def load_state_dict(self, state):
-        pass
-
-
 @pytest.fixture
 def nan_objective(monkeypatch):
     """Registers the objective "test-nan" (NaN from its third call on)."""
@@ -190,6 +164,21 @@ class RecordingObjective:
 
     def load_state_dict(self, state):
         pass
+
+
+class NaNAfter(RecordingObjective):
+    """The same objective, whose loss and gradient become NaN after `good` calls: images stay finite by
+    construction (bounds.py), so a diverging objective is how a run meets NaN."""
+
+    def __init__(self, good: int):
+        super().__init__()
+        self.good = good
+
+    def __call__(self, batch, seeds):
+        output = super().__call__(batch, seeds)
+        if len(self.seen) > self.good:
+            output.loss, output.image_grad = output.loss * float("nan"), output.image_grad * float("nan")
+        return output
 
 
 def test_registered_objective_sees_images_normalised_with_the_dataset_statistics(

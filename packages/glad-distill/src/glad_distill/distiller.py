@@ -311,18 +311,7 @@ class Distiller:
 
     def evaluate(self, settings=None, *, progress: bool | None = None):
         """Evaluate the current images with glad_eval's protocol; the report is appended to `metrics`."""
-        started = time.perf_counter()
-        report = evaluate_images(
-            self.render_images01(),
-            self.labels,
-            self.dataset,
-            settings or self.config.eval,
-            device=self.device,
-            dsa_strategy=self.config.dsa_strategy,
-            distill_model=self.config.net.architecture,
-            progress=self.progress if progress is None else progress,
-        )
-        self.timings["eval_s"] += time.perf_counter() - started
+        report = self._evaluate(self.render_images01(), settings, progress)
         self.metrics.append({"iteration": self.iteration, **report.to_dict()})
         for logger in self.loggers:
             logger.on_eval(self.iteration, report.to_dict())
@@ -330,9 +319,15 @@ class Distiller:
 
     def evaluate_baseline(self, settings=None, *, progress: bool | None = None):
         """Evaluate random real images (baseline.py) exactly as `evaluate` does; kept as `baseline`."""
+        images01 = random_real_images(self.dataset, self.labels, self.config.seed)
+        report = self._evaluate(images01, settings, progress)
+        self.baseline = {"name": BASELINE_NAME, "report": report.to_dict()}
+        return report
+
+    def _evaluate(self, images01: torch.Tensor, settings, progress: bool | None):
         started = time.perf_counter()
         report = evaluate_images(
-            random_real_images(self.dataset, self.labels, self.config.seed),
+            images01,
             self.labels,
             self.dataset,
             settings or self.config.eval,
@@ -342,7 +337,6 @@ class Distiller:
             progress=self.progress if progress is None else progress,
         )
         self.timings["eval_s"] += time.perf_counter() - started
-        self.baseline = {"name": BASELINE_NAME, "report": report.to_dict()}
         return report
 
     # -- observers (glad_distill.observers) ---------------------------------------------------------------
