@@ -65,7 +65,10 @@ def test_stats_jsonl_records_every_iteration_and_the_evaluation(logged_run):
         assert len(record["per_class_loss"]) == 10
         assert sum(record["per_class_loss"]) == pytest.approx(record["loss"], rel=1e-5)
         assert 0.0 <= record["saturated_fraction"] <= 1.0 and len(record["channel_mean"]) == 1
-        assert set(record["latent_norms"]) == {"f", "w"} and record["lrs"] == {"f": 10.0, "w": 0.01}
+        assert set(record["latent_norms"]) == {"f", "w"} and record["lrs"] == {
+            "f": 1.0,
+            "w": 0.01,
+        }  # DM defaults
     evals = [r for r in records if r["kind"] == "eval"]
     assert [e["iteration"] for e in evals] == [4] and "mlp" in evals[0]["report"]["per_model"]
 
@@ -102,7 +105,7 @@ def test_tensorboard_events_hold_scalars_grids_and_hparams(logged_run):
         "eval/mlp", "eval/cross_arch_mean",
     }  # fmt: skip
     assert expected <= set(tags["scalars"])
-    assert [e.value for e in events.Scalars("lr/f")] == pytest.approx([10.0] * 4)
+    assert [e.value for e in events.Scalars("lr/f")] == pytest.approx([1.0] * 4)
     assert [e.step for e in events.Scalars("eval/mlp")] == [4]
     assert [e.step for e in events.Images("images/grid")] == [2, 4]
     hparams = events.PluginTagToContent("hparams")
