@@ -131,6 +131,7 @@ class Distiller:
                 self.labels,
                 config,
                 self.bound,
+                render_without_graph=self._render_without_graph,
                 rng=StepSeeds(config.seed).stream(INIT_STREAM),
                 real_rng=StepSeeds(config.seed).stream(INIT_STREAM),
                 device=self.device,

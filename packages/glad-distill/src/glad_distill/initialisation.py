@@ -9,6 +9,8 @@ images themselves; they are only fitted when the bound changes them (e.g. pixels
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
 from .bounds import ImageBound
@@ -25,6 +27,7 @@ def initial_latents(
     config: DistillConfig,
     bound: ImageBound,
     *,
+    render_without_graph: Callable[[tuple[torch.Tensor, ...]], torch.Tensor],
     rng: torch.Generator,
     real_rng: torch.Generator,
     device: torch.device,
@@ -32,22 +35,20 @@ def initial_latents(
 ) -> tuple[tuple[torch.Tensor, ...], dict | None]:
     """(latents float32, each [N, ...] on `device`; the inversion record for the manifest, or None).
 
+    `render_without_graph` renders latents chunk by chunk without a graph (Distiller._render_without_graph);
     `rng` draws the generator's latents, `real_rng` the real images of `--init real` (a generator seeded like
     `rng`, so that the pixel generator's real init, the inversion targets and the random-real baseline are the
     same images)."""
     latents = tuple(t.to(device, torch.float32) for t in generator.init_latents(labels, generator=rng))
     if config.generator.init != "real":
         return latents, None
+    raw = render_without_graph(latents)  # chunked, no graph: the distiller's own renderer
     if getattr(generator, "encodes_real_init", False):
-        with torch.no_grad():
-            targets01 = ((_render_chunks(generator, latents, config.generator.chunk_size) + 1) / 2).clamp(
-                0, 1
-            )
+        targets01 = ((raw + 1) / 2).clamp(0, 1)
     else:
         targets01 = real_targets(dataset, labels, generator=real_rng).to(device)
     settings = config.inversion
-    with torch.no_grad():
-        start = bound(_render_chunks(generator, latents, config.generator.chunk_size))
+    start = bound(raw)
     if float((start - targets01).square().flatten(1).mean(1).max()) <= EXACT_MSE:
         return latents, None
     result = invert(
@@ -61,10 +62,3 @@ def initial_latents(
         progress=progress,
     )
     return result.latents, {"steps": settings.steps, "lr": settings.lr, **result.summary()}
-
-
-def _render_chunks(generator, latents: tuple[torch.Tensor, ...], size: int) -> torch.Tensor:
-    count = latents[0].shape[0]
-    return torch.cat(
-        [generator.render(tuple(t[i : i + size] for t in latents)) for i in range(0, count, size)]
-    )
