@@ -22,8 +22,7 @@ set -e
 "$GLAD" distill --resume --out "$OUT/resumed" --no-progress > "$OUT/resume.log" 2>&1
 
 cd "$OUT"
-sed -n '/^mnist5k:/,/^cross-arch .*[0-9] *$/p' main.log | tail -n +1 > main_table.txt
-sed -n '/^against random-real/,/^cross-arch/p' main.log >> main_table.txt
+sed -n '/^mnist5k:/,/^results:/p' main.log | grep -v '^results:' > main_table.txt
 cat main_table.txt
 for f in main/images.safetensors main/latents.safetensors straight/latents.safetensors \
          resumed/latents.safetensors straight/images.safetensors resumed/images.safetensors; do
