@@ -93,7 +93,7 @@ Tensor bias_act_cpu(Tensor x, std::optional<Tensor> b, int64_t dim, int64_t act,
   if (b) b = as_contiguous(*b);
   const BiasLayout l = bias_layout(x, b, dim, "bias_act");
   Tensor y = torch::stable::empty_like(x);
-  dispatch_floating(x.scalar_type(), "bias_act", [&](auto tag) {
+  dispatch_floating<Kernels::kCpu>(x.scalar_type(), "bias_act", [&](auto tag) {
     using I = decltype(tag);
     const I* bp = b ? b->const_data_ptr<I>() : nullptr;
     dispatch_act(act, [&](auto a) {
@@ -115,7 +115,7 @@ Tensor bias_act_grad_cpu(Tensor g, Tensor x, std::optional<Tensor> b, int64_t di
                   "bias_act_grad: g must match x in shape and dtype");
   const BiasLayout l = bias_layout(x, b, dim, "bias_act_grad");
   Tensor out = torch::stable::empty_like(x);
-  dispatch_floating(x.scalar_type(), "bias_act_grad", [&](auto tag) {
+  dispatch_floating<Kernels::kCpu>(x.scalar_type(), "bias_act_grad", [&](auto tag) {
     using I = decltype(tag);
     const I* bp = b ? b->const_data_ptr<I>() : nullptr;
     dispatch_act(act, [&](auto a) {

@@ -5,7 +5,7 @@
 #include "../common/cuda_launch.cuh"
 #include "bias_act_kernels.cuh"
 
-namespace glad_cuda {
+namespace glad_ops {
 namespace {
 
 template <bool kGrad>
@@ -20,13 +20,13 @@ Tensor bias_act_impl(const char* op, const Tensor& x, const std::optional<Tensor
   }
   BiasActParams p;
   if (b) check_input(*b, op, "b", device);
-  const glad_ops::BiasLayout layout = glad_ops::bias_layout(x, b, dim, op);
+  const BiasLayout layout = bias_layout(x, b, dim, op);
   if (b) {
     p.inner = FastDivmod(uint64_t(layout.inner > 0 ? layout.inner : 1));
     p.channels = FastDivmod(uint64_t(layout.channels > 0 ? layout.channels : 1));
     p.b = b->const_data_ptr();
   }
-  STD_TORCH_CHECK(act >= glad_ops::kLinear && act < glad_ops::kNumActs, "glad_ops.", op,
+  STD_TORCH_CHECK(act >= kLinear && act < kNumActs, "glad_ops.", op,
                   ": unknown activation code ", act);
   STD_TORCH_CHECK(!kGrad || order == 1 || order == 2, "glad_ops.", op, ": order must be 1 or 2, got ", order);
   Tensor out = torch::stable::empty_like(x);
@@ -44,7 +44,8 @@ Tensor bias_act_impl(const char* op, const Tensor& x, const std::optional<Tensor
   p.order = int(order);
   CudaLauncher launcher{current_stream(device), x};
   const DeviceLimits lim = device_limits(device);
-  dispatch_float_types(x.scalar_type(), op, [&](auto tag) { run_bias_act<decltype(tag), kGrad>(launcher, p, lim); });
+  dispatch_floating<Kernels::kCuda>(x.scalar_type(), op,
+                                     [&](auto tag) { run_bias_act<decltype(tag), kGrad>(launcher, p, lim); });
   return out;
 }
 
@@ -59,9 +60,10 @@ Tensor bias_act_grad_cuda(Tensor g, Tensor x, std::optional<Tensor> b, int64_t d
 }
 
 }  // namespace
-}  // namespace glad_cuda
 
 STABLE_TORCH_LIBRARY_IMPL(glad_ops, CUDA, m) {
-  m.impl("bias_act", TORCH_BOX(&glad_cuda::bias_act_cuda));
-  m.impl("bias_act_grad", TORCH_BOX(&glad_cuda::bias_act_grad_cuda));
+  m.impl("bias_act", TORCH_BOX(&bias_act_cuda));
+  m.impl("bias_act_grad", TORCH_BOX(&bias_act_grad_cuda));
 }
+
+}  // namespace glad_ops

@@ -9,23 +9,22 @@
 #include "../common/fast_divmod.cuh"
 #include "../common/launch_plan.cuh"
 
-namespace glad_cuda {
+namespace glad_ops {
 
 // Runs f(Act<code, float>{}) for the run-time activation code (the functors of common/activation.h, shared with
 // the CPU kernels). A switch on a block-uniform value costs nothing next to the memory traffic.
 template <class F>
 GLAD_HOSTDEV GLAD_FORCEINLINE float visit_act(int act, F&& f) {
-  using glad_ops::Act;
   switch (act) {
-    case glad_ops::kRelu: return f(Act<glad_ops::kRelu, float>{});
-    case glad_ops::kLrelu: return f(Act<glad_ops::kLrelu, float>{});
-    case glad_ops::kTanh: return f(Act<glad_ops::kTanh, float>{});
-    case glad_ops::kSigmoid: return f(Act<glad_ops::kSigmoid, float>{});
-    case glad_ops::kElu: return f(Act<glad_ops::kElu, float>{});
-    case glad_ops::kSelu: return f(Act<glad_ops::kSelu, float>{});
-    case glad_ops::kSoftplus: return f(Act<glad_ops::kSoftplus, float>{});
-    case glad_ops::kSwish: return f(Act<glad_ops::kSwish, float>{});
-    default: return f(Act<glad_ops::kLinear, float>{});
+    case kRelu: return f(Act<kRelu, float>{});
+    case kLrelu: return f(Act<kLrelu, float>{});
+    case kTanh: return f(Act<kTanh, float>{});
+    case kSigmoid: return f(Act<kSigmoid, float>{});
+    case kElu: return f(Act<kElu, float>{});
+    case kSelu: return f(Act<kSelu, float>{});
+    case kSoftplus: return f(Act<kSoftplus, float>{});
+    case kSwish: return f(Act<kSwish, float>{});
+    default: return f(Act<kLinear, float>{});
   }
 }
 
@@ -37,7 +36,7 @@ struct BiasActParams {
   int64_t numel = 0;
   FastDivmod inner;         // product of the sizes after `dim`
   FastDivmod channels;      // x.shape[dim]
-  int act = glad_ops::kLinear;
+  int act = kLinear;
   float alpha = 0.f, gain = 1.f, clamp = -1.f;  // clamp < 0: no clamp
   int order = 1;                                 // bias_act_grad: 1 or 2
 };
@@ -47,8 +46,8 @@ template <bool kGrad>
 GLAD_HOSTDEV GLAD_FORCEINLINE float bias_act_element(const BiasActParams& p, float x, float bias, float g) {
   const float v = x + bias, alpha = p.alpha;
   const float y = visit_act(p.act, [&](auto a) { return decltype(a)::f(v, alpha); }) * p.gain;
-  if (!kGrad) return glad_ops::clamp_value(y, p.clamp);
-  if (!glad_ops::clamp_passes_grad(y, p.clamp)) return 0.f;
+  if (!kGrad) return clamp_value(y, p.clamp);
+  if (!clamp_passes_grad(y, p.clamp)) return 0.f;
   const float d = p.order == 2 ? visit_act(p.act, [&](auto a) { return decltype(a)::d2(v, alpha); })
                                : visit_act(p.act, [&](auto a) { return decltype(a)::d1(v, alpha); });
   return g * p.gain * d;
@@ -126,4 +125,4 @@ void run_bias_act(Launcher& launcher, const BiasActParams& p, const DeviceLimits
   }
 }
 
-}  // namespace glad_cuda
+}  // namespace glad_ops

@@ -30,19 +30,19 @@
 #if defined(GLAD_CUDA_EMULATION)
 // Implemented by the host emulator: every shared/global access of a block program is reported here; false means
 // the access is invalid (already reported) and must not touch memory.
-namespace glad_emu {
+namespace glad_ops::emu {
 bool shared_read(const void* p, std::size_t bytes);
 bool shared_write(const void* p, std::size_t bytes);
 bool global_read(const void* p, std::size_t bytes);
 bool global_write(const void* p, std::size_t bytes);
-}  // namespace glad_emu
+}  // namespace glad_ops::emu
 #define GLAD_EMU_CHECK(call, on_invalid) \
-  if (!glad_emu::call) return on_invalid
+  if (!::glad_ops::emu::call) return on_invalid
 #else
 #define GLAD_EMU_CHECK(call, on_invalid) ((void)0)
 #endif
 
-namespace glad_cuda {
+namespace glad_ops {
 
 using half_t = c10::Half;
 using bf16_t = c10::BFloat16;
@@ -176,4 +176,4 @@ struct DeviceBlock {
 };
 #endif
 
-}  // namespace glad_cuda
+}  // namespace glad_ops

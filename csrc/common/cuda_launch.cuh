@@ -1,5 +1,5 @@
 // Launch-side helpers for the CUDA op implementations (nvcc only): LibTorch stable ABI (current stream, device
-// guard, argument checks, dtype dispatch), device limits, and one __global__ entry that runs any block program.
+// guard, argument checks), device limits, and one __global__ entry that runs any block program.
 #pragma once
 
 #ifndef USE_CUDA
@@ -19,9 +19,10 @@
 #include <torch/headeronly/util/Exception.h>
 
 #include "cuda_block.cuh"
+#include "dispatch.h"
 #include "launch_plan.cuh"
 
-namespace glad_cuda {
+namespace glad_ops {
 
 using torch::headeronly::ScalarType;
 using torch::stable::Tensor;
@@ -100,20 +101,6 @@ struct CudaLauncher {
   }
 };
 
-// Calls f(T{}) with T the storage type of `dtype` (float, half_t, bf16_t).
-template <class F>
-void dispatch_float_types(ScalarType dtype, const char* op, F&& f) {
-  switch (dtype) {
-    case ScalarType::Float: f(float{}); break;
-    case ScalarType::Half: f(half_t{}); break;
-    case ScalarType::BFloat16: f(bf16_t{}); break;
-    default:
-      STD_TORCH_CHECK(false, "glad_ops.", op,
-                      ": the CUDA kernels take float32, float16 or bfloat16 tensors; other dtypes (float64) run on "
-                      "the reference path (impl='ref' or impl=None)");
-  }
-}
-
 inline void check_input(const Tensor& t, const char* op, const char* name, int32_t device) {
   STD_TORCH_CHECK(t.is_cuda() && t.get_device_index() == device, "glad_ops.", op, ": ", name,
                   " must be on the same CUDA device as the other inputs");
@@ -132,4 +119,4 @@ inline int checked_int(int64_t v, const char* op, const char* what) {
   return int(v);
 }
 
-}  // namespace glad_cuda
+}  // namespace glad_ops

@@ -1,4 +1,5 @@
-// dtype dispatch for the glad_ops kernels: calls a generic lambda with a value of the element's C++ type.
+// dtype dispatch for the glad_ops kernels (CPU and CUDA): calls a generic lambda with a value of the element's
+// C++ type, for the dtypes a backend's kernels are compiled for (and only those, so nothing else is instantiated).
 #pragma once
 
 #include <torch/headeronly/core/ScalarType.h>
@@ -26,25 +27,30 @@ struct OpMath<c10::BFloat16> {
 template <typename T>
 using opmath_t = typename OpMath<T>::type;
 
-// f(T{}) for T in {float, double, c10::Half, c10::BFloat16}; other dtypes raise naming the op.
-template <typename F>
+// Which kernels a dispatch serves: the CPU kernels take every floating dtype; the CUDA kernels compute in float
+// and take float32, float16 and bfloat16 (float64 runs on the reference path).
+enum class Kernels { kCpu, kCuda };
+
+// f(T{}) with T the element type of `dtype` (float, double, c10::Half, c10::BFloat16) among those `K` takes
+// (only those are instantiated); other dtypes raise naming `op`.
+template <Kernels K, typename F>
 void dispatch_floating(ScalarType dtype, const char* op, F&& f) {
   switch (dtype) {
-    case ScalarType::Float:
-      f(float{});
-      break;
+    case ScalarType::Float: return f(float{});
+    case ScalarType::Half: return f(c10::Half{});
+    case ScalarType::BFloat16: return f(c10::BFloat16{});
     case ScalarType::Double:
-      f(double{});
+      if constexpr (K == Kernels::kCpu) return f(double{});
       break;
-    case ScalarType::Half:
-      f(c10::Half{});
-      break;
-    case ScalarType::BFloat16:
-      f(c10::BFloat16{});
-      break;
-    default:
-      STD_TORCH_CHECK(false, op, ": unsupported dtype ", torch::headeronly::toString(dtype),
-                      " (expected float16, bfloat16, float32 or float64)");
+    default: break;
+  }
+  if constexpr (K == Kernels::kCpu) {
+    STD_TORCH_CHECK(false, op, ": unsupported dtype ", torch::headeronly::toString(dtype),
+                    " (expected float16, bfloat16, float32 or float64)");
+  } else {
+    STD_TORCH_CHECK(false, "glad_ops.", op,
+                    ": the CUDA kernels take float32, float16 or bfloat16 tensors; other dtypes (float64) run on "
+                    "the reference path (impl='ref' or impl=None)");
   }
 }
 

@@ -5,7 +5,7 @@
 
 #include "cuda_block.cuh"
 
-namespace glad_cuda {
+namespace glad_ops {
 
 GLAD_HOSTDEV GLAD_FORCEINLINE uint64_t mul_hi_u64(uint64_t a, uint64_t b) {
 #if defined(__CUDA_ARCH__)
@@ -42,4 +42,4 @@ struct FastDivmod {
   GLAD_HOSTDEV GLAD_FORCEINLINE uint64_t mod(uint64_t n) const { return n - div(n) * divisor; }
 };
 
-}  // namespace glad_cuda
+}  // namespace glad_ops

@@ -7,7 +7,7 @@
 
 #include "cuda_block.cuh"
 
-namespace glad_cuda {
+namespace glad_ops {
 
 constexpr int kThreadsPerBlock = 256;
 constexpr int kMaxGridYZ = 65535;
@@ -93,4 +93,4 @@ inline Dim3 grid_stride_grid(const DeviceLimits& lim, int64_t items, int threads
   return {int(n), 1, 1};
 }
 
-}  // namespace glad_cuda
+}  // namespace glad_ops

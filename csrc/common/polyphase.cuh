@@ -15,7 +15,7 @@
 
 #include "cuda_block.cuh"
 
-namespace glad_cuda {
+namespace glad_ops {
 
 GLAD_HOSTDEV GLAD_FORCEINLINE int imin(int a, int b) { return a < b ? a : b; }
 GLAD_HOSTDEV GLAD_FORCEINLINE int imax(int a, int b) { return a > b ? a : b; }
@@ -157,4 +157,4 @@ GLAD_HOSTDEV GLAD_FORCEINLINE void load_tile_thread(int tid, int nthreads, const
   });
 }
 
-}  // namespace glad_cuda
+}  // namespace glad_ops

@@ -15,7 +15,7 @@
 
 #include "filter.h"
 
-namespace glad_ops::cpu {
+namespace glad_ops {
 
 inline int64_t floor_div(int64_t a, int64_t b) {
   int64_t q = a / b;
@@ -272,4 +272,4 @@ class PlaneResampler {
   Terms<T> terms_;
 };
 
-}  // namespace glad_ops::cpu
+}  // namespace glad_ops

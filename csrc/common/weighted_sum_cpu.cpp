@@ -11,7 +11,7 @@
 #define GLAD_MULTIVERSION
 #endif
 
-namespace glad_ops::cpu {
+namespace glad_ops {
 namespace {
 
 // dst[j .. j + B) = sum_t w[t] * src[t][j ..]: the B outputs stay in registers while every term is added.
@@ -60,4 +60,4 @@ GLAD_MULTIVERSION void weighted_sum(const double* const* src, const double* w, i
   weighted_sum_impl(src, w, terms, dst, n);
 }
 
-}  // namespace glad_ops::cpu
+}  // namespace glad_ops

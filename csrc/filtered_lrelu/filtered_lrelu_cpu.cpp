@@ -22,7 +22,7 @@ using torch::headeronly::ScalarType;
 // Sizes of the forward pass: input [h, w] -> intermediate t [th, tw] -> output [oh, ow].
 struct FlreluShape {
   int64_t h, w, th, tw, oh, ow;
-  cpu::PlaneGeometry up_geom, down_geom;  // forward stages
+  PlaneGeometry up_geom, down_geom;  // forward stages
 
   FlreluShape(int64_t h_, int64_t w_, int64_t up, int64_t down, int64_t px0, int64_t px1, int64_t py0, int64_t py1,
               int64_t fuw, int64_t fuh, int64_t fdw, int64_t fdh)
@@ -93,7 +93,7 @@ std::tuple<Tensor, Tensor> filtered_lrelu_cpu(Tensor x, Tensor fu, Tensor fd, st
   const FlreluShape s(x.size(2), x.size(3), up, down, padx0, padx1, pady0, pady1, fuw, fuh, fdw, fdh);
   Tensor y = empty_like_sized(x, {x.size(0), channels, s.oh, s.ow});
   Tensor mask = empty_like_sized(x, {x.size(0), channels, s.th, s.mask_w()}, ScalarType::Byte);
-  dispatch_floating(x.scalar_type(), "filtered_lrelu", [&](auto tag) {
+  dispatch_floating<Kernels::kCpu>(x.scalar_type(), "filtered_lrelu", [&](auto tag) {
     using I = decltype(tag);
     using T = opmath_t<I>;
     const Filter<T> fu_taps = make_filter<T>(fu, double(up * up), flip_filter, "filtered_lrelu");
@@ -104,7 +104,7 @@ std::tuple<Tensor, Tensor> filtered_lrelu_cpu(Tensor x, Tensor fu, Tensor fd, st
     uint8_t* mask_ptr = mask.mutable_data_ptr<uint8_t>();
     const int64_t in_plane = s.h * s.w, out_plane = s.oh * s.ow, mw = s.mask_w();
     torch::stable::parallel_for(0, planes, 1, [&](int64_t lo, int64_t hi) {
-      cpu::PlaneResampler<T> upsampler(fu_taps, s.up_geom), downsampler(fd_taps, s.down_geom);
+      PlaneResampler<T> upsampler(fu_taps, s.up_geom), downsampler(fd_taps, s.down_geom);
       std::vector<T> t(s.th * s.tw), out_buf(std::is_same_v<I, T> ? 0 : out_plane);
       std::vector<uint8_t> codes(s.tw);
       for (int64_t p = lo; p < hi; ++p) {
@@ -142,13 +142,13 @@ Tensor filtered_lrelu_grad_cpu(Tensor dy, Tensor mask, Tensor fu, Tensor fd, int
                       mask.size(1) == dy.size(1) && mask.size(2) == s.th && mask.size(3) == s.mask_w(),
                   "filtered_lrelu_grad: mask must be uint8 [N, C, Ht, ceil(Wt / 4)]");
   // Adjoints (spec §1.3): through fd (upsample by `down`), then through fu (downsample by `up`, gain up^2).
-  const cpu::PlaneGeometry down_adj{s.oh, s.ow, down, down, 1, 1, fdw - 1, s.tw - s.ow * down, fdh - 1,
+  const PlaneGeometry down_adj{s.oh, s.ow, down, down, 1, 1, fdw - 1, s.tw - s.ow * down, fdh - 1,
                                     s.th - s.oh * down};
-  const cpu::PlaneGeometry up_adj{s.th,         s.tw, 1, 1, up, up, fuw - padx0 - 1, in_w * up - s.tw + padx0 - up + 1,
+  const PlaneGeometry up_adj{s.th,         s.tw, 1, 1, up, up, fuw - padx0 - 1, in_w * up - s.tw + padx0 - up + 1,
                                   fuh - pady0 - 1, in_h * up - s.th + pady0 - up + 1};
   const int64_t planes = dy.size(0) * dy.size(1);
   Tensor dx = empty_like_sized(dy, {dy.size(0), dy.size(1), in_h, in_w});
-  dispatch_floating(dy.scalar_type(), "filtered_lrelu_grad", [&](auto tag) {
+  dispatch_floating<Kernels::kCpu>(dy.scalar_type(), "filtered_lrelu_grad", [&](auto tag) {
     using I = decltype(tag);
     using T = opmath_t<I>;
     const Filter<T> fd_taps = make_filter<T>(fd, 1.0, !flip_filter, "filtered_lrelu_grad");
@@ -166,7 +166,7 @@ Tensor filtered_lrelu_grad_cpu(Tensor dy, Tensor mask, Tensor fu, Tensor fd, int
     I* dst = dx.mutable_data_ptr<I>();
     const int64_t in_plane = s.oh * s.ow, out_plane = in_h * in_w, mw = s.mask_w();
     torch::stable::parallel_for(0, planes, 1, [&](int64_t lo, int64_t hi) {
-      cpu::PlaneResampler<T> through_fd(fd_taps, down_adj), through_fu(fu_taps, up_adj);
+      PlaneResampler<T> through_fd(fd_taps, down_adj), through_fu(fu_taps, up_adj);
       std::vector<T> dt(s.th * s.tw), out_buf(std::is_same_v<I, T> ? 0 : out_plane);
       for (int64_t p = lo; p < hi; ++p) {
         through_fd.run(src + p * in_plane, dt.data(), [](I v) { return T(v); });

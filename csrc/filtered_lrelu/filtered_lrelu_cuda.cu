@@ -6,7 +6,7 @@
 #include "../common/cuda_launch.cuh"
 #include "filtered_lrelu_kernels.cuh"
 
-namespace glad_cuda {
+namespace glad_ops {
 namespace {
 
 // Geometry from the op's arguments; `in_h`/`in_w` are x's spatial size (the forward's input).
@@ -64,7 +64,8 @@ std::tuple<Tensor, Tensor> filtered_lrelu_cuda(Tensor x, Tensor fu, Tensor fd, s
   p.fd = static_cast<const float*>(fd.const_data_ptr());
   CudaLauncher launcher{current_stream(device), x};
   const DeviceLimits lim = device_limits(device);
-  dispatch_float_types(x.scalar_type(), op, [&](auto tag) { run_filtered_lrelu<decltype(tag)>(launcher, p, lim); });
+  dispatch_floating<Kernels::kCuda>(x.scalar_type(), op,
+                                     [&](auto tag) { run_filtered_lrelu<decltype(tag)>(launcher, p, lim); });
   return {y, mask};
 }
 
@@ -98,15 +99,16 @@ Tensor filtered_lrelu_grad_cuda(Tensor dy, Tensor mask, Tensor fu, Tensor fd, in
   p.fd = static_cast<const float*>(fd.const_data_ptr());
   CudaLauncher launcher{current_stream(device), dy};
   const DeviceLimits lim = device_limits(device);
-  dispatch_float_types(dy.scalar_type(), op,
-                       [&](auto tag) { run_filtered_lrelu_grad<decltype(tag)>(launcher, p, lim); });
+  dispatch_floating<Kernels::kCuda>(dy.scalar_type(), op,
+                                     [&](auto tag) { run_filtered_lrelu_grad<decltype(tag)>(launcher, p, lim); });
   return dx;
 }
 
 }  // namespace
-}  // namespace glad_cuda
 
 STABLE_TORCH_LIBRARY_IMPL(glad_ops, CUDA, m) {
-  m.impl("filtered_lrelu", TORCH_BOX(&glad_cuda::filtered_lrelu_cuda));
-  m.impl("filtered_lrelu_grad", TORCH_BOX(&glad_cuda::filtered_lrelu_grad_cuda));
+  m.impl("filtered_lrelu", TORCH_BOX(&filtered_lrelu_cuda));
+  m.impl("filtered_lrelu_grad", TORCH_BOX(&filtered_lrelu_grad_cuda));
 }
+
+}  // namespace glad_ops

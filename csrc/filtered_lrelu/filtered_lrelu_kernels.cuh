@@ -11,7 +11,7 @@
 // float32 intermediate in global memory.
 //
 // Mask (contracts.md): uint8 [planes, t_h, ceil(t_w / 4)], code of t[i][j] in bits 2*(j&3) of byte (i, j >> 2):
-// 0: t <= 0, 1: t > 0, 2: clamped (|lrelu(t) * gain| >= clamp, or NaN: see glad_ops::clamp_passes_grad). Each
+// 0: t <= 0, 1: t > 0, 2: clamped (|lrelu(t) * gain| >= clamp, or NaN: see clamp_passes_grad). Each
 // block writes the mask bytes of the t samples it owns: rows [tile_y * tile_h * down, next tile's first row) (the
 // last tile up to t_h), the same for columns; tile_w * down is a multiple of 4, so no two blocks ever write the
 // same byte.
@@ -22,7 +22,7 @@
 #include "../common/polyphase.cuh"
 #include "../upfirdn2d/upfirdn2d_kernels.cuh"
 
-namespace glad_cuda {
+namespace glad_ops {
 
 struct FilteredLreluGeometry {
   int planes = 0, channels = 1;
@@ -95,8 +95,8 @@ struct Activated {
 
 GLAD_HOSTDEV GLAD_FORCEINLINE Activated lrelu_with_code(const FilteredLreluGeometry& g, float t) {
   const float v = (t > 0.f ? t : t * g.slope) * g.gain;
-  const uint8_t code = glad_ops::clamp_passes_grad(v, g.clamp) ? (t > 0.f ? 1 : 0) : 2;
-  return {glad_ops::clamp_value(v, g.clamp), code};
+  const uint8_t code = clamp_passes_grad(v, g.clamp) ? (t > 0.f ? 1 : 0) : 2;
+  return {clamp_value(v, g.clamp), code};
 }
 
 GLAD_HOSTDEV GLAD_FORCEINLINE float code_derivative(const FilteredLreluGeometry& g, int code) {
@@ -489,5 +489,5 @@ LaunchPlan run_filtered_lrelu_grad(Launcher& launcher, FilteredLreluParams p, co
   return plan;
 }
 
-}  // namespace glad_cuda
+}  // namespace glad_ops
 

@@ -17,21 +17,21 @@ Tensor upfirdn2d_cpu(Tensor x, Tensor f, int64_t upx, int64_t upy, int64_t downx
   x = as_contiguous(x);
   f = as_contiguous(f);
   const int64_t planes = x.size(0) * x.size(1);
-  const cpu::PlaneGeometry geom{x.size(2), x.size(3), upx, upy, downx, downy, padx0, padx1, pady0, pady1};
+  const PlaneGeometry geom{x.size(2), x.size(3), upx, upy, downx, downy, padx0, padx1, pady0, pady1};
   Tensor y;
-  dispatch_floating(x.scalar_type(), "upfirdn2d", [&](auto tag) {
+  dispatch_floating<Kernels::kCpu>(x.scalar_type(), "upfirdn2d", [&](auto tag) {
     using I = decltype(tag);
     using T = opmath_t<I>;
     const Filter<T> filter = make_filter<T>(f, gain, flip_filter, "upfirdn2d");
-    const int64_t out_h = cpu::Axis(geom.in_h, upy, downy, pady0, pady1, filter.h).out_len;
-    const int64_t out_w = cpu::Axis(geom.in_w, upx, downx, padx0, padx1, filter.w).out_len;
+    const int64_t out_h = Axis(geom.in_h, upy, downy, pady0, pady1, filter.h).out_len;
+    const int64_t out_w = Axis(geom.in_w, upx, downx, padx0, padx1, filter.w).out_len;
     STD_TORCH_CHECK(out_h > 0 && out_w > 0, "upfirdn2d: the filter is larger than the upsampled, padded input");
     y = empty_like_sized(x, {x.size(0), x.size(1), out_h, out_w});
     const I* src = x.const_data_ptr<I>();
     I* dst = y.mutable_data_ptr<I>();
     const int64_t in_plane = geom.in_h * geom.in_w, out_plane = out_h * out_w;
     torch::stable::parallel_for(0, planes, 1, [&](int64_t lo, int64_t hi) {
-      cpu::PlaneResampler<T> resampler(filter, geom);
+      PlaneResampler<T> resampler(filter, geom);
       std::vector<T> out_buf(std::is_same_v<I, T> ? 0 : out_plane);
       for (int64_t p = lo; p < hi; ++p) {
         T* out = std::is_same_v<I, T> ? reinterpret_cast<T*>(dst + p * out_plane) : out_buf.data();

@@ -5,7 +5,7 @@
 #include "../common/filter.h"
 #include "upfirdn2d_kernels.cuh"
 
-namespace glad_cuda {
+namespace glad_ops {
 namespace {
 
 Tensor upfirdn2d_cuda(Tensor x, Tensor f, int64_t upx, int64_t upy, int64_t downx, int64_t downy, int64_t padx0,
@@ -24,7 +24,7 @@ Tensor upfirdn2d_cuda(Tensor x, Tensor f, int64_t upx, int64_t upy, int64_t down
   const int64_t padded_h = x.size(2) * upy + std::abs(pady0) + std::abs(pady1);
   const int64_t padded_w = x.size(3) * upx + std::abs(padx0) + std::abs(padx1);
   checked_int(padded_h * padded_w, op, "the padded upsampled plane size");
-  const float fscale = glad_ops::filter_gain(gain, f.dim());
+  const float fscale = filter_gain(gain, f.dim());
   Upfirdn2dParams p;
   p.g = make_upfirdn2d_geometry(n * c, c, in_h, in_w, fh, fw, separable, int(upx), int(upy), int(downx), int(downy),
                                 int(padx0), int(padx1), int(pady0), int(pady1), flip_filter, fscale);
@@ -38,11 +38,13 @@ Tensor upfirdn2d_cuda(Tensor x, Tensor f, int64_t upx, int64_t upy, int64_t down
   p.f = static_cast<const float*>(f.const_data_ptr());
   CudaLauncher launcher{current_stream(device), x};
   const DeviceLimits lim = device_limits(device);
-  dispatch_float_types(x.scalar_type(), op, [&](auto tag) { run_upfirdn2d<decltype(tag)>(launcher, p, lim); });
+  dispatch_floating<Kernels::kCuda>(x.scalar_type(), op,
+                                     [&](auto tag) { run_upfirdn2d<decltype(tag)>(launcher, p, lim); });
   return y;
 }
 
 }  // namespace
-}  // namespace glad_cuda
 
-STABLE_TORCH_LIBRARY_IMPL(glad_ops, CUDA, m) { m.impl("upfirdn2d", TORCH_BOX(&glad_cuda::upfirdn2d_cuda)); }
+STABLE_TORCH_LIBRARY_IMPL(glad_ops, CUDA, m) { m.impl("upfirdn2d", TORCH_BOX(&upfirdn2d_cuda)); }
+
+}  // namespace glad_ops

@@ -5,7 +5,7 @@
 #include "../common/launch_plan.cuh"
 #include "../common/polyphase.cuh"
 
-namespace glad_cuda {
+namespace glad_ops {
 
 // Shapes and the two oriented resampling passes of an upfirdn2d call (output = ay x ax applied per plane).
 struct Upfirdn2dGeometry {
@@ -200,4 +200,4 @@ LaunchPlan run_upfirdn2d(Launcher& launcher, Upfirdn2dParams p, const DeviceLimi
   return plan;
 }
 
-}  // namespace glad_cuda
+}  // namespace glad_ops

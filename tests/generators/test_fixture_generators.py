@@ -1,4 +1,5 @@
-"""Official generators (fixtures/<gen>/), loaded two ways, reproduce reference ws, layers, images, split."""
+"""Official generators (fixtures/<gen>/), loaded two ways (the official pickle through glad_generators.load,
+the attribute dump through the tests' fixture_format), reproduce reference ws, layers, images, split."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import glad_generators
 import pytest
 import torch
+from fixture_format import load_fixture
 from gen_helpers import assert_close
 from glad_generators.nn import StyleGANXL
 from safetensors.torch import load_file
@@ -19,8 +21,10 @@ _CACHE: dict[tuple[Path, str], StyleGANXL] = {}
 def load_fixture_generator(generator_dir: Path, how: str) -> StyleGANXL:
     key = (generator_dir, how)
     if key not in _CACHE:
-        path = next(generator_dir.glob("*.pkl")) if how == "pickle" else generator_dir
-        _CACHE[key] = glad_generators.load(path)
+        if how == "pickle":
+            _CACHE[key] = glad_generators.load(next(generator_dir.glob("*.pkl")))
+        else:
+            _CACHE[key] = load_fixture(generator_dir)
     return _CACHE[key]
 
 
@@ -120,7 +124,7 @@ def test_split_values_and_gradients(G: StyleGANXL, io: dict[str, torch.Tensor]) 
 def test_on_cuda_fp32_and_fp16(generator_dir: Path, io: dict[str, torch.Tensor], monkeypatch) -> None:
     monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", False)
     monkeypatch.setattr(torch.backends.cuda.matmul, "allow_tf32", False)
-    G = glad_generators.load(generator_dir, device="cuda")
+    G = load_fixture(generator_dir, device="cuda")
     z, c = io["z"].cuda(), io["c"].cuda()
     assert_close(G(z, c, force_fp32=True).cpu(), io["images_psi1"], "CUDA float32 images")
     for impl in ("native", "ref"):

@@ -12,6 +12,7 @@ import glad_generators
 import numpy as np
 import pytest
 import torch
+from fixture_format import load_fixture
 from gen_helpers import storages_saved_as_cuda
 from glad_generators.layer_table import RecipeConfig
 from glad_generators.persistence.safe_unpickler import PersistentRecord, Stub, safe_load_pickle
@@ -75,7 +76,7 @@ def assert_same_layout(real: Any, written: Any, where: str) -> None:
 def test_writer_reproduces_the_real_gen32_pickle_and_dump(fixtures_dir: Path, tmp_path: Path) -> None:
     gen32 = fixtures_dir / "gen32"
     reference = json.loads((gen32 / "config.json").read_text())
-    G = glad_generators.load(gen32)
+    G = load_fixture(gen32)
     root = official_objects(G, recipe_from_attribute_dump(reference))
     path = tmp_path / "written.pkl"
     path.write_bytes(official_pickle_bytes({"G_ema": root}, 32))

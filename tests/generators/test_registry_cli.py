@@ -12,6 +12,7 @@ from pathlib import Path
 import glad_generators
 import pytest
 import torch
+from fixture_format import load_fixture
 from gen_helpers import Reduce
 from glad_generators import cli, registry
 
@@ -23,7 +24,7 @@ def test_builtins_are_available_and_create_generators(generator_dir: Path) -> No
     )
     assert G.resolution == 16 and G.num_classes == 3
     H = registry.create("stylegan-xl", path=str(next(generator_dir.glob("*.pkl"))))
-    assert H.layer_names == glad_generators.load(generator_dir).layer_names
+    assert H.layer_names == load_fixture(generator_dir).layer_names
 
 
 def test_register_and_unknown_names(monkeypatch) -> None:

@@ -15,24 +15,30 @@ import torch
 from glad_ops import _load
 
 
+def load_from(lib_dir: Path, monkeypatch: pytest.MonkeyPatch) -> _load.LoadResult:
+    """Load the libraries as if `lib_dir` were the package's only `_lib/`."""
+    monkeypatch.setattr(_load, "library_dirs", lambda: [lib_dir])
+    return _load.load_libraries()
+
+
 def test_broken_library_reports_reason_without_raising(tmp_path, monkeypatch):
     monkeypatch.setattr(_load, "_schemas_registered", lambda: False)  # let it try even though ours is loaded
     (tmp_path / _load.CPU_LIBRARY).write_bytes(b"not an ELF file")
-    result = _load.load_libraries(tmp_path)
+    result = load_from(tmp_path, monkeypatch)
     assert not result.cpu and not result.cuda
     assert "loading" in result.cpu.reason and _load.CPU_LIBRARY in result.cpu.reason
     assert "CPU library is needed first" in result.cuda.reason
 
 
-def test_missing_library_reports_where_it_looked(tmp_path):
-    result = _load.load_libraries(tmp_path)
+def test_missing_library_reports_where_it_looked(tmp_path, monkeypatch):
+    result = load_from(tmp_path, monkeypatch)
     assert not result.cpu
     assert str(tmp_path) in result.cpu.reason and "not found" in result.cpu.reason
 
 
 def test_cpu_only_build_says_cuda_was_not_built(tmp_path, monkeypatch, native_cpu):
     monkeypatch.setattr(_load, "_load_one", lambda path: _load.NativeStatus(True, f"loaded {path}"))
-    result = _load.load_libraries(tmp_path)  # the CPU library "loads"; there is no CUDA library
+    result = load_from(tmp_path, monkeypatch)  # the CPU library "loads"; there is no CUDA library
     assert result.cpu and not result.cuda
     assert (
         f"{_load.CUDA_LIBRARY} not built" in result.cuda.reason and "GLAD_OPS_CUDA=ON" in result.cuda.reason
@@ -56,8 +62,7 @@ def test_disable_env_turns_native_off(monkeypatch):
 
 def test_install_without_kernels_warns_once_at_first_load(tmp_path, monkeypatch):
     """pip hides the build backend's fallback warning, so a kernel-less install says so at import."""
-    real_load = _load.load_libraries
-    monkeypatch.setattr(_load, "load_libraries", lambda: real_load(tmp_path))  # an empty _lib/
+    monkeypatch.setattr(_load, "library_dirs", lambda: [tmp_path])  # an empty _lib/
     monkeypatch.setattr(_load, "_STATE", None)
     with pytest.warns(RuntimeWarning, match=r"reference path: libglad_ops_cpu.so not found") as record:
         assert not glad_ops.native_available("cpu")
@@ -89,9 +94,9 @@ def test_ops_fall_back_to_ref_when_native_failed(monkeypatch):
         glad_ops.filtered_lrelu(x, impl="native")
 
 
-def test_second_copy_is_refused_not_loaded(tmp_path, native_cpu):
+def test_second_copy_is_refused_not_loaded(tmp_path, monkeypatch, native_cpu):
     shutil.copy(_load.find_library(_load.CPU_LIBRARY), tmp_path / _load.CPU_LIBRARY)
-    result = _load.load_libraries(tmp_path)
+    result = load_from(tmp_path, monkeypatch)
     assert not result.cpu and "already registered the glad_ops ops" in result.cpu.reason
 
 

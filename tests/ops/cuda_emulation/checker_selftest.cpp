@@ -6,7 +6,7 @@
 
 namespace {
 
-using glad_cuda::Shared;
+using glad_ops::Shared;
 using glad_emu::checker;
 
 struct SelftestParams {
@@ -25,15 +25,15 @@ struct SelftestProgram {
     blk.threads([&](int tid) {
       if (mode == 2) return;  // nothing written: the next phase reads uninitialised shared memory
       if (mode == 3) s.st(tid + n, 1.f);  // past the end of the n-float array
-      s.st(tid, glad_cuda::gload(p.in, tid + (mode == 5 ? 1 : 0)));  // mode 5: reads in[n]
+      s.st(tid, glad_ops::gload(p.in, tid + (mode == 5 ? 1 : 0)));  // mode 5: reads in[n]
     });
     if (mode != 1) blk.sync();  // mode 1: missing barrier
     blk.threads([&](int tid) {
       const float v = s.ld((tid + 1) % n);
       if (mode == 7) s.st(tid, v);  // another thread reads this slot in the same phase
       const int dst = mode == 4 ? row + tid % 2 : row + tid;  // mode 4: several threads write one element
-      glad_cuda::gstore(p.out, dst, v);
-      if (mode == 8 && blk.block().x == 1) glad_cuda::gload(p.out, int64_t(0));  // block 0 wrote it this launch
+      glad_ops::gstore(p.out, dst, v);
+      if (mode == 8 && blk.block().x == 1) glad_ops::gload(p.out, int64_t(0));  // block 0 wrote it this launch
     });
   }
 };
@@ -51,7 +51,7 @@ extern "C" int emu_checker_selftest(int mode) {
   checker().reset();
   checker().add_buffer(in, sizeof(in), false, "in");
   checker().add_buffer(out, sizeof(out), true, "out");
-  glad_cuda::LaunchPlan plan;
+  glad_ops::LaunchPlan plan;
   plan.grid = {2, 1, 1};
   plan.threads = kThreads;
   plan.shared_bytes = kThreads * sizeof(float);

@@ -9,17 +9,18 @@
 #include "filtered_lrelu/filtered_lrelu_kernels.cuh"
 #include "upfirdn2d/upfirdn2d_kernels.cuh"
 
-namespace glad_emu {
+namespace glad_ops::emu {
+using glad_emu::checker;
 bool shared_read(const void* p, std::size_t n) { return checker().shared_access(p, n, false); }
 bool shared_write(const void* p, std::size_t n) { return checker().shared_access(p, n, true); }
 bool global_read(const void* p, std::size_t n) { return checker().global_access(p, n, false); }
 bool global_write(const void* p, std::size_t n) { return checker().global_access(p, n, true); }
-}  // namespace glad_emu
+}  // namespace glad_ops::emu
 
 namespace {
 
-using glad_cuda::DeviceLimits;
-using glad_cuda::LaunchPlan;
+using glad_ops::DeviceLimits;
+using glad_ops::LaunchPlan;
 using glad_emu::checker;
 
 std::string g_error;
@@ -67,8 +68,8 @@ std::size_t dtype_size(int dtype) { return dtype == 0 ? 4 : 2; }
 template <class F>
 void with_dtype(int dtype, F&& f) {
   if (dtype == 0) f(float{});
-  if (dtype == 1) f(glad_cuda::half_t{});
-  if (dtype == 2) f(glad_cuda::bf16_t{});
+  if (dtype == 1) f(glad_ops::half_t{});
+  if (dtype == 2) f(glad_ops::bf16_t{});
 }
 
 // Runs `launch(launcher, limits) -> LaunchPlan` under the checker, reports the plan and checks that every byte
@@ -98,27 +99,27 @@ int emu_bias_act(int dtype, int grad, const void* x, const void* g, const void* 
   if (g) checker().add_buffer(g, numel * es, false, "g");
   if (b) checker().add_buffer(b, channels * es, false, "b");
   checker().add_buffer(out, numel * es, true, "out");
-  glad_cuda::BiasActParams p;
+  glad_ops::BiasActParams p;
   p.x = x;
   p.g = g;
   p.b = b;
   p.out = out;
   p.numel = numel;
-  p.inner = glad_cuda::FastDivmod(uint64_t(inner));
-  p.channels = glad_cuda::FastDivmod(uint64_t(channels));
+  p.inner = glad_ops::FastDivmod(uint64_t(inner));
+  p.channels = glad_ops::FastDivmod(uint64_t(channels));
   p.act = act;
   p.alpha = alpha;
   p.gain = gain;
   p.clamp = clamp;
   p.order = order;
-  if (info) info[0] = glad_cuda::aligned16(x) && glad_cuda::aligned16(out) && (!grad || glad_cuda::aligned16(g));
+  if (info) info[0] = glad_ops::aligned16(x) && glad_ops::aligned16(out) && (!grad || glad_ops::aligned16(g));
   return run_checked(cfg, nullptr, {"out"}, [&](glad_emu::HostLauncher& launcher, const DeviceLimits& lim) {
     with_dtype(dtype, [&](auto tag) {
       using T = decltype(tag);
       if (grad)
-        glad_cuda::run_bias_act<T, true>(launcher, p, lim);
+        glad_ops::run_bias_act<T, true>(launcher, p, lim);
       else
-        glad_cuda::run_bias_act<T, false>(launcher, p, lim);
+        glad_ops::run_bias_act<T, false>(launcher, p, lim);
     });
     return LaunchPlan{};
   });
@@ -129,8 +130,8 @@ int emu_upfirdn2d(int dtype, const void* x, const float* f, void* y, int n, int 
                   int flip, double gain, int out_h, int out_w, const EmuConfig* cfg, int64_t* info) {
   checker().reset();
   const float fscale = float(std::pow(gain, (separable ? 1 : 2) / 2.0));
-  glad_cuda::Upfirdn2dParams p;
-  p.g = glad_cuda::make_upfirdn2d_geometry(n * c, c, in_h, in_w, fh, fw, separable != 0, upx, upy, downx, downy, px0,
+  glad_ops::Upfirdn2dParams p;
+  p.g = glad_ops::make_upfirdn2d_geometry(n * c, c, in_h, in_w, fh, fw, separable != 0, upx, upy, downx, downy, px0,
                                            px1, py0, py1, flip != 0, fscale);
   if (p.g.out_h != out_h || p.g.out_w != out_w)
     return fail("geometry gives output " + std::to_string(p.g.out_h) + "x" + std::to_string(p.g.out_w) +
@@ -145,7 +146,7 @@ int emu_upfirdn2d(int dtype, const void* x, const float* f, void* y, int n, int 
   return run_checked(cfg, info, {"y"}, [&](glad_emu::HostLauncher& launcher, const DeviceLimits& lim) {
     LaunchPlan plan;
     with_dtype(dtype, [&](auto tag) {
-      plan = glad_cuda::run_upfirdn2d<decltype(tag)>(launcher, p, lim, cfg->allow_fused != 0);
+      plan = glad_ops::run_upfirdn2d<decltype(tag)>(launcher, p, lim, cfg->allow_fused != 0);
     });
     return plan;
   });
@@ -163,12 +164,12 @@ struct FlreluArgs {
 namespace {
 
 // Params with the geometry of `a`; fails (returns 1) when the kernels' geometry disagrees with the reference's.
-int flrelu_params(const FlreluArgs& a, glad_cuda::FilteredLreluParams& p) {
+int flrelu_params(const FlreluArgs& a, glad_ops::FilteredLreluParams& p) {
   checker().reset();
-  p.g = glad_cuda::make_filtered_lrelu_geometry(a.n * a.c, a.c, a.in_h, a.in_w, a.fu_h, a.fu_w, a.fu_sep != 0,
+  p.g = glad_ops::make_filtered_lrelu_geometry(a.n * a.c, a.c, a.in_h, a.in_w, a.fu_h, a.fu_w, a.fu_sep != 0,
                                                 a.fd_h, a.fd_w, a.fd_sep != 0, a.up, a.down, a.px0, a.px1, a.py0,
                                                 a.py1, float(a.gain), float(a.slope), float(a.clamp), a.flip != 0);
-  const glad_cuda::FilteredLreluGeometry& g = p.g;
+  const glad_ops::FilteredLreluGeometry& g = p.g;
   if (g.t_h != a.t_h || g.t_w != a.t_w || g.out_h != a.out_h || g.out_w != a.out_w)
     return fail("geometry gives t " + std::to_string(g.t_h) + "x" + std::to_string(g.t_w) + " and output " +
                 std::to_string(g.out_h) + "x" + std::to_string(g.out_w) + ", expected t " + std::to_string(a.t_h) +
@@ -178,8 +179,8 @@ int flrelu_params(const FlreluArgs& a, glad_cuda::FilteredLreluParams& p) {
 }
 
 // Registers the filters and the buffers shared by both directions (x-sized, y-sized, mask).
-void add_flrelu_buffers(const glad_cuda::FilteredLreluParams& p, int dtype, bool backward) {
-  const glad_cuda::FilteredLreluGeometry& g = p.g;
+void add_flrelu_buffers(const glad_ops::FilteredLreluParams& p, int dtype, bool backward) {
+  const glad_ops::FilteredLreluGeometry& g = p.g;
   const std::size_t es = dtype_size(dtype), planes = std::size_t(g.planes);
   checker().add_buffer(p.fu, std::size_t(g.fu_len()) * sizeof(float), false, "fu");
   checker().add_buffer(p.fd, std::size_t(g.fd_len()) * sizeof(float), false, "fd");
@@ -195,7 +196,7 @@ extern "C" {
 
 int emu_filtered_lrelu(int dtype, const void* x, const float* fu, const float* fd, const void* b, void* y,
                        uint8_t* mask, const FlreluArgs* a, const EmuConfig* cfg, int64_t* info) {
-  glad_cuda::FilteredLreluParams p;
+  glad_ops::FilteredLreluParams p;
   if (flrelu_params(*a, p)) return 1;
   p.x = x;
   p.b = b;
@@ -208,7 +209,7 @@ int emu_filtered_lrelu(int dtype, const void* x, const float* fu, const float* f
   return run_checked(cfg, info, {"y", "mask"}, [&](glad_emu::HostLauncher& launcher, const DeviceLimits& lim) {
     LaunchPlan plan;
     with_dtype(dtype, [&](auto tag) {
-      plan = glad_cuda::run_filtered_lrelu<decltype(tag)>(launcher, p, lim, cfg->allow_fused != 0);
+      plan = glad_ops::run_filtered_lrelu<decltype(tag)>(launcher, p, lim, cfg->allow_fused != 0);
     });
     return plan;
   });
@@ -216,7 +217,7 @@ int emu_filtered_lrelu(int dtype, const void* x, const float* fu, const float* f
 
 int emu_filtered_lrelu_grad(int dtype, const void* dy, const uint8_t* mask, const float* fu, const float* fd,
                             void* dx, const FlreluArgs* a, const EmuConfig* cfg, int64_t* info) {
-  glad_cuda::FilteredLreluParams p;
+  glad_ops::FilteredLreluParams p;
   if (flrelu_params(*a, p)) return 1;
   p.dy = dy;
   p.mask_in = mask;
@@ -227,7 +228,7 @@ int emu_filtered_lrelu_grad(int dtype, const void* dy, const uint8_t* mask, cons
   return run_checked(cfg, info, {"dx"}, [&](glad_emu::HostLauncher& launcher, const DeviceLimits& lim) {
     LaunchPlan plan;
     with_dtype(dtype, [&](auto tag) {
-      plan = glad_cuda::run_filtered_lrelu_grad<decltype(tag)>(launcher, p, lim, cfg->allow_fused != 0);
+      plan = glad_ops::run_filtered_lrelu_grad<decltype(tag)>(launcher, p, lim, cfg->allow_fused != 0);
     });
     return plan;
   });
@@ -235,15 +236,15 @@ int emu_filtered_lrelu_grad(int dtype, const void* dy, const uint8_t* mask, cons
 
 // Launch plan only (nothing runs): for checking the planner at full layer sizes.
 int emu_plan_filtered_lrelu(const FlreluArgs* a, int backward, const EmuConfig* cfg, int64_t* info) {
-  glad_cuda::FilteredLreluParams p;
+  glad_ops::FilteredLreluParams p;
   if (flrelu_params(*a, p)) return 1;
-  report(glad_cuda::plan_filtered_lrelu(p, limits(*cfg), backward != 0, cfg->allow_fused != 0), 0, info);
+  report(glad_ops::plan_filtered_lrelu(p, limits(*cfg), backward != 0, cfg->allow_fused != 0), 0, info);
   return 0;
 }
 
 // FastDivmod against the caller's reference: q[i] = n[i] / d, r[i] = n[i] % d.
 void emu_fast_divmod(uint64_t d, const uint64_t* n, uint64_t* q, uint64_t* r, int64_t count) {
-  const glad_cuda::FastDivmod fd(d);
+  const glad_ops::FastDivmod fd(d);
   for (int64_t i = 0; i < count; ++i) {
     q[i] = fd.div(n[i]);
     r[i] = fd.mod(n[i]);

@@ -72,7 +72,7 @@ class Checker {
   }
 
   void begin_launch() { ++launch_serial_; }
-  void begin_block(char* smem, std::size_t bytes, glad_cuda::Dim3 idx) {
+  void begin_block(char* smem, std::size_t bytes, glad_ops::Dim3 idx) {
     smem_ = smem;
     smem_bytes_ = bytes;
     if (shadow_.size() < bytes) shadow_.resize(bytes);
@@ -186,7 +186,7 @@ class Checker {
   std::vector<SharedShadow> shadow_;
   int64_t epoch_ = 0, block_uid_ = 0, launch_serial_ = 0;
   int phase_ = 0, tid_ = -1;
-  glad_cuda::Dim3 block_idx_{0, 0, 0};
+  glad_ops::Dim3 block_idx_{0, 0, 0};
 };
 
 inline Checker& checker() {
@@ -197,10 +197,10 @@ inline Checker& checker() {
 struct HostBlock {
   char* smem;
   int nthreads_;
-  glad_cuda::Dim3 block_idx, grid_dim;
+  glad_ops::Dim3 block_idx, grid_dim;
   int nthreads() const { return nthreads_; }
-  glad_cuda::Dim3 block() const { return block_idx; }
-  glad_cuda::Dim3 grid() const { return grid_dim; }
+  glad_ops::Dim3 block() const { return block_idx; }
+  glad_ops::Dim3 grid() const { return grid_dim; }
   template <class F>
   void threads(F&& body) const {
     for (int t = 0; t < nthreads_; ++t) {
@@ -219,7 +219,7 @@ struct HostLauncher {
   int64_t launches = 0;
 
   template <class Program, class Params>
-  void launch(const glad_cuda::LaunchPlan& plan, const Params& params) {
+  void launch(const glad_ops::LaunchPlan& plan, const Params& params) {
     ++launches;
     Checker& chk = checker();
     chk.begin_launch();
@@ -233,7 +233,7 @@ struct HostLauncher {
     for (int z = 0; z < plan.grid.z; ++z)
       for (int y = 0; y < plan.grid.y; ++y)
         for (int x = 0; x < plan.grid.x; ++x) {
-          const glad_cuda::Dim3 idx{x, y, z};
+          const glad_ops::Dim3 idx{x, y, z};
           chk.begin_block(base, plan.shared_bytes, idx);
           const HostBlock blk{base, nthreads, idx, plan.grid};
           Program::run(blk, params);

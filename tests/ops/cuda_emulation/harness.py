@@ -300,7 +300,7 @@ class Emulator:
         return _plan(info)
 
     def fast_divmod(self, d: int, numerators: list[int]) -> tuple[list[int], list[int]]:
-        """(n // d, n % d) for every n, computed by glad_cuda::FastDivmod."""
+        """(n // d, n % d) for every n, computed by glad_ops::FastDivmod."""
         count = len(numerators)
         arr = ctypes.c_uint64 * count
         n, q, r = arr(*numerators), arr(), arr()

@@ -1,12 +1,15 @@
-"""`load(path)`: a generator from an official StyleGAN-XL pickle, our saved format, or an attribute dump.
+"""`load(path)`: a generator from an official StyleGAN-XL pickle or our saved format.
 
 Each accepted format is one `SourceFormat` entry (a detector and a reader); `load` uses the first match.
+The reference fixtures' attribute dump (config.json with generator_class + weights.safetensors) is still read,
+with a DeprecationWarning, for one release (`DEPRECATED_FORMATS`); the tests read it with their own loader.
 """
 
 from __future__ import annotations
 
 import json
 import pickle
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,17 +93,32 @@ FORMATS: tuple[SourceFormat, ...] = (
         lambda p: read_saved(None, p),
     ),
     SourceFormat(
-        "attribute-dump",
-        f"an official attribute dump ({CONFIG_FILE} with generator_class + "
-        f"{WEIGHTS_FILE}, like fixtures/gen32)",
-        lambda p: _dir_with(p, is_attribute_dump),
-        lambda p: read_attribute_dump(_config_dir(p) / CONFIG_FILE, _config_dir(p) / WEIGHTS_FILE),
-    ),
-    SourceFormat(
         "official-pickle",
         "an official StyleGAN-XL .pkl (G_ema, else G; read without executing it)",
         _is_pickle,
         read_official_pickle,
+    ),
+)
+
+
+def _read_attribute_dump_deprecated(path: Path) -> tuple[GeneratorConfig, dict[str, torch.Tensor]]:
+    warnings.warn(
+        f"{path}: loading an official attribute dump ({CONFIG_FILE} with generator_class + {WEIGHTS_FILE}) "
+        "is deprecated and will be removed in the next release; load the official .pkl instead, or load "
+        "this directory once and glad_generators.save() it to the saved format",
+        DeprecationWarning,
+        stacklevel=4,  # the caller of load() / read_generator()
+    )
+    return read_attribute_dump(_config_dir(path) / CONFIG_FILE, _config_dir(path) / WEIGHTS_FILE)
+
+
+# Read for one more release, with a DeprecationWarning; not listed among the accepted formats.
+DEPRECATED_FORMATS: tuple[SourceFormat, ...] = (
+    SourceFormat(
+        "attribute-dump",
+        f"an official attribute dump ({CONFIG_FILE} with generator_class + {WEIGHTS_FILE}; deprecated)",
+        lambda p: _dir_with(p, is_attribute_dump),
+        _read_attribute_dump_deprecated,
     ),
 )
 
@@ -126,7 +144,7 @@ def read_generator(path: str | Path) -> tuple[GeneratorConfig, dict[str, torch.T
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"generator path {path} does not exist (accepted: {accepted_formats()})")
-    for source_format in FORMATS:
+    for source_format in (*FORMATS, *DEPRECATED_FORMATS):
         if source_format.matches(path):
             try:
                 return source_format.read(path)
@@ -145,9 +163,9 @@ def load(path: str | Path, *, device: torch.device | str = "cpu") -> StyleGANXL:
     """Load a StyleGAN-XL generator (eval mode, requires_grad False) onto `device`.
 
     Args:
-        path: an official `.pkl` (the `G_ema` entry, else `G`), a directory written by `save` (or its
-            `weights.safetensors`), or an official attribute dump directory (config.json +
-            weights.safetensors).
+        path: an official `.pkl` (the `G_ema` entry, else `G`), or a directory written by `save` (or its
+            `weights.safetensors`). An official attribute dump directory (config.json with
+            generator_class + weights.safetensors) still loads, with a DeprecationWarning, for one release.
         device: where to put the weights.
     """
     config, state_dict = read_generator(path)

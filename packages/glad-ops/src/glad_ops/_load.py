@@ -94,16 +94,13 @@ def _disabled_by_env() -> bool:
     return os.environ.get(DISABLE_ENV, "") not in ("", "0")
 
 
-def load_libraries(lib_dir: Path | None = None) -> LoadResult:
-    """Load the CPU library (schemas + CPU kernels), register the Python autograd/fake kernels, then CUDA.
-
-    `lib_dir` overrides where the libraries are looked for (default: `library_dirs()`).
-    """
+def load_libraries() -> LoadResult:
+    """Load the CPU library (schemas + CPU kernels), register the Python autograd/fake kernels, then CUDA
+    (each the first found in `library_dirs()`)."""
     if _disabled_by_env():
         off = NativeStatus(False, f"disabled by the environment variable {DISABLE_ENV}")
         return LoadResult(off, off)
-    locate = (lambda name: lib_dir / name) if lib_dir is not None else find_library
-    cpu = _load_one(locate(CPU_LIBRARY))
+    cpu = _load_one(find_library(CPU_LIBRARY))
     if not cpu:
         return LoadResult(cpu, NativeStatus(False, f"the CPU library is needed first: {cpu.reason}"))
     try:
@@ -111,7 +108,7 @@ def load_libraries(lib_dir: Path | None = None) -> LoadResult:
     except Exception as err:  # noqa: BLE001
         bad = NativeStatus(False, f"registering autograd/fake kernels failed: {type(err).__name__}: {err}")
         return LoadResult(bad, bad)
-    cuda_path = locate(CUDA_LIBRARY)
+    cuda_path = find_library(CUDA_LIBRARY)
     if cuda_path.is_file():
         cuda = _load_one(cuda_path)
     else:
