@@ -97,7 +97,7 @@ def nan_objective(monkeypatch):
     """Registers the objective "test-nan" (NaN from its third call on)."""
     from glad_distill.objectives.registry import _REGISTRY
 
-    monkeypatch.setitem(_REGISTRY._factories, "test-nan", lambda context: NaNAfter(good=2))
+    monkeypatch.setitem(_REGISTRY._items, "test-nan", lambda context: NaNAfter(good=2))
     return "test-nan"
 
 
@@ -189,7 +189,7 @@ def test_registered_objective_sees_images_normalised_with_the_dataset_statistics
     from glad_distill.objectives.registry import _REGISTRY
 
     recorder = RecordingObjective()
-    monkeypatch.setitem(_REGISTRY._factories, "test-recording", lambda context: recorder)
+    monkeypatch.setitem(_REGISTRY._items, "test-recording", lambda context: recorder)
     with pytest.raises(ValueError, match="no default learning rates: set lr_img and lr_w"):
         make_config(method="test-recording").validate()
     config = make_config(method="test-recording", iterations=1, lr_img=0.01, lr_w=0.001)

@@ -15,6 +15,7 @@ from glad_distill.generators import (
     StyleGANLatents,
     build_generator,
     register_generator,
+    wrap_stylegan,
 )
 from safetensors import safe_open
 
@@ -190,7 +191,8 @@ def test_imagenet_subsets_map_to_imagenet_classes(mnist, tmp_path):
 
     from glad_eval.data.imagenet import manifest
 
-    imagewoof = dataclasses.replace(mnist, name="imagewoof")  # only the name and class count matter here
+    indices = manifest()["subsets"]["imagewoof"]["indices"]  # what the ImageNet loader puts in class_indices
+    imagewoof = dataclasses.replace(mnist, name="imagewoof", class_indices=indices)
     glad_generators.save(small_generator(num_classes=1000), tmp_path / "g1000")
     generator = build_generator(context(imagewoof, name=str(tmp_path / "g1000"), layer=4))
     assert generator.class_map == manifest()["subsets"]["imagewoof"]["indices"]
@@ -231,8 +233,9 @@ class PluginDecoder:
         return torch.tanh(latents[0] @ self.weight).view(-1, self.channels, self.resolution, self.resolution)
 
 
-def build(num_classes, resolution, img_channels, seed):
-    return PluginDecoder(num_classes, resolution, img_channels, seed)
+def build(context):
+    dataset = context.dataset
+    return PluginDecoder(dataset.num_classes, dataset.image_size, dataset.channels, context.config.seed)
 '''
 
 
@@ -285,9 +288,7 @@ def test_latents_are_float32_master_copies_of_a_bf16_generator(monkeypatch, mnis
     from glad_distill import Distiller
     from glad_distill.generators.registry import _REGISTRY
 
-    monkeypatch.setitem(
-        _REGISTRY._factories, "test-bf16-decoder", lambda ctx: HalfPrecisionDecoder(ctx.dataset)
-    )
+    monkeypatch.setitem(_REGISTRY._items, "test-bf16-decoder", lambda ctx: HalfPrecisionDecoder(ctx.dataset))
     config = make_config(iterations=1, lr_img=1e-3, generator={"name": "test-bf16-decoder", "layer": None})
     distiller = Distiller(config, tmp_path / "run", dataset=mnist, progress=False)
     (before,) = [t.detach().clone() for t in distiller.latents]
@@ -323,3 +324,58 @@ def test_stylegan_latents_stay_float32_when_layers_run_in_half_precision(precisi
     for grad, latent in zip(grads, latents, strict=True):
         assert grad.dtype == torch.float32 and grad.shape == latent.shape and torch.isfinite(grad).all()
     assert grads[0].abs().sum() > 0
+
+
+class LazyEntryPoint:
+    """An installed `[glad.generators] lazy-decoder = ...` entry point that counts its loads."""
+
+    name = "lazy-decoder"
+
+    def __init__(self):
+        self.loads = 0
+
+    def load(self):
+        self.loads += 1
+        return lambda context: LinearDecoder(context.dataset)
+
+
+def test_entry_point_factories_take_the_context_and_load_only_when_named(monkeypatch, mnist):
+    """The "glad.generators" group is read by glad-distill's registry, lazily, with the same factory(context)
+    contract as register_generator; names are case-insensitive."""
+    from glad_distill.generators.registry import _REGISTRY, ENTRY_POINT_GROUP
+
+    monkeypatch.setattr(_REGISTRY, "_items", dict(_REGISTRY._items))
+    ep = LazyEntryPoint()
+    monkeypatch.setattr(
+        "importlib.metadata.entry_points", lambda group: [ep] if group == ENTRY_POINT_GROUP else []
+    )
+    assert isinstance(build_generator(context(mnist, name="pixel")), PixelGenerator) and ep.loads == 0
+    assert isinstance(build_generator(context(mnist, name="Lazy-Decoder")), LinearDecoder) and ep.loads == 1
+    assert isinstance(build_generator(context(mnist, name="lazy-decoder")), LinearDecoder) and ep.loads == 1
+
+
+def test_a_factory_that_returns_no_generator_is_refused(monkeypatch, mnist):
+    from glad_distill.generators.registry import _REGISTRY
+
+    monkeypatch.setattr(_REGISTRY, "_items", dict(_REGISTRY._items))
+    register_generator("test-module")(lambda context: small_generator())
+    with pytest.raises(TypeError, match="'test-module'.*not a glad_distill Generator.*wrap_stylegan"):
+        build_generator(context(mnist, name="test-module"))
+    register_generator("test-wrapped")(lambda context: wrap_stylegan(small_generator(), context))
+    assert isinstance(build_generator(context(mnist, name="test-wrapped", layer=4)), StyleGANLatents)
+
+
+def test_registering_a_name_twice_is_refused_unless_it_is_the_same_factory(monkeypatch):
+    from glad_distill.generators.registry import _REGISTRY
+
+    monkeypatch.setattr(_REGISTRY, "_items", dict(_REGISTRY._items))
+
+    def build(context):
+        return LinearDecoder(context.dataset)
+
+    register_generator("test-twice")(build)
+    register_generator("TEST-TWICE")(build)  # the same object again: a no-op
+    with pytest.raises(ValueError, match="a generator named 'test-twice' is already registered"):
+        register_generator("test-twice")(lambda context: None)
+    with pytest.raises(ValueError, match="a generator named 'pixel' is already registered"):
+        register_generator("pixel")(build)

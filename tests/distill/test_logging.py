@@ -212,3 +212,22 @@ def test_under_torchrun_only_rank_0_writes_and_per_class_losses_cover_every_clas
         assert all(v > 0 for v in record["per_class_loss"])  # both ranks' classes, summed
         assert sum(record["per_class_loss"]) == pytest.approx(loss, rel=1e-5)
     assert [i for i, _ in list_snapshots(run_dir)] == [1, 2]
+
+
+def test_register_logger_works_as_a_call_and_as_a_decorator(monkeypatch):
+    from glad_distill.observers import available_loggers, check_logger_names, register_logger
+    from glad_distill.observers.registry import _REGISTRY
+
+    monkeypatch.setattr(_REGISTRY, "_items", dict(_REGISTRY._items))
+    checked = []
+
+    @register_logger("Test-Decorated")
+    def decorated(context):
+        return None
+
+    assert register_logger("test-called", decorated, lambda: checked.append(1)) is decorated
+    assert {"test-decorated", "test-called"} <= set(available_loggers())
+    check_logger_names(["TEST-called", "test-decorated"])
+    assert checked == [1]
+    with pytest.raises(ValueError, match="a logger named 'test-called' is already registered"):
+        register_logger("test-called", lambda context: None)

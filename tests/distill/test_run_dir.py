@@ -47,7 +47,7 @@ def test_manifest_records_only_the_settings_of_the_generator_in_use(
 ):
     from glad_distill.generators.registry import _REGISTRY
 
-    monkeypatch.setitem(_REGISTRY._factories, "test-tiny-decoder", lambda ctx: TinyDecoder(ctx.dataset))
+    monkeypatch.setitem(_REGISTRY._items, "test-tiny-decoder", lambda ctx: TinyDecoder(ctx.dataset))
     config = make_config(iterations=1, lr_img=0.1, generator=generator)
     Distiller(config, tmp_path / "run", dataset=mnist, progress=False).run()
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())

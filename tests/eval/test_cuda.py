@@ -18,8 +18,10 @@ pytestmark = [
 
 def test_seeded_build_on_cuda_equals_the_cpu_build():
     kwargs = dict(num_classes=10, in_channels=3, image_size=32)
-    cpu = models.build("convnet", **kwargs, generator=torch.Generator().manual_seed(2))
-    gpu = models.build("convnet", **kwargs, generator=torch.Generator().manual_seed(2), device="cuda")
+    cpu = models.build_architecture("convnet", **kwargs, generator=torch.Generator().manual_seed(2))
+    gpu = models.build_architecture(
+        "convnet", **kwargs, generator=torch.Generator().manual_seed(2), device="cuda"
+    )
     for (name, a), b in zip(cpu.named_parameters(), gpu.parameters(), strict=True):
         assert b.device.type == "cuda" and torch.equal(a, b.cpu()), name
 

@@ -1,7 +1,9 @@
-"""Generator registry (built-ins, registration, entry points) and the `glad-generators` command line."""
+"""The deprecated generator registry (built-ins, registration, no entry points) and the `glad-generators`
+command line."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import pickle
 import subprocess
@@ -18,43 +20,48 @@ from glad_generators import cli, registry
 
 
 def test_builtins_are_available_and_create_generators(generator_dir: Path) -> None:
-    assert {"stylegan-xl", "random-stylegan-xl"} <= set(registry.available())
-    G = registry.create(
-        "random-stylegan-xl", resolution=16, num_classes=3, seed=2, channel_base=128, channel_max=8
-    )
+    """The deprecated registry (one release) still serves the two builders, with a DeprecationWarning."""
+    with pytest.deprecated_call(match="glad_generators.load / glad_generators.random_stylegan_xl"):
+        assert {"stylegan-xl", "random-stylegan-xl"} <= set(registry.available())
+    with pytest.deprecated_call():
+        G = registry.create(
+            "random-stylegan-xl", resolution=16, num_classes=3, seed=2, channel_base=128, channel_max=8
+        )
     assert G.resolution == 16 and G.num_classes == 3
-    H = registry.create("stylegan-xl", path=str(next(generator_dir.glob("*.pkl"))))
+    with pytest.deprecated_call():
+        H = registry.create("stylegan-xl", path=str(next(generator_dir.glob("*.pkl"))))
     assert H.layer_names == load_fixture(generator_dir).layer_names
 
 
 def test_register_and_unknown_names(monkeypatch) -> None:
     monkeypatch.setattr(registry, "_FACTORIES", dict(registry._FACTORIES))
+    with pytest.deprecated_call():
 
-    @registry.register("toy")
-    def toy(scale: float = 1.0):
-        return torch.nn.Identity()
+        @registry.register("toy")
+        def toy(scale: float = 1.0):
+            return torch.nn.Identity()
 
-    assert "toy" in registry.available()
-    assert isinstance(registry.create("toy"), torch.nn.Identity)
-    with pytest.raises(ValueError, match="already registered"):
-        registry.register("toy")(lambda: None)
-    with pytest.raises(ValueError, match="unknown generator 'nope'.*random-stylegan-xl"):
-        registry.create("nope")
+        assert "toy" in registry.available()
+        assert isinstance(registry.create("toy"), torch.nn.Identity)
+        with pytest.raises(ValueError, match="already registered"):
+            registry.register("toy")(lambda: None)
+        with pytest.raises(ValueError, match="unknown generator 'nope'.*random-stylegan-xl"):
+            registry.create("nope")
 
 
-def test_entry_points_are_loaded_lazily(monkeypatch) -> None:
-    monkeypatch.setattr(registry, "_FACTORIES", dict(registry._FACTORIES))
+def test_the_glad_generators_entry_point_group_is_not_read_here(monkeypatch) -> None:
+    """Entry points of "glad.generators" are distillation generators (factory(GeneratorContext)), read by
+    glad-distill only: glad-generators' deprecated registry neither lists nor loads them."""
     ep = EntryPoint(
         name="plugin-gan",
         value="glad_generators.random_generator:random_stylegan_xl",
-        group=registry.ENTRY_POINT_GROUP,
+        group="glad.generators",
     )
-    monkeypatch.setattr(
-        registry, "entry_points", lambda group: [ep] if group == registry.ENTRY_POINT_GROUP else []
-    )
-    assert "plugin-gan" in registry.available() and "plugin-gan" not in registry._FACTORIES
-    G = registry.create("plugin-gan", resolution=16, num_classes=2, seed=0, channel_base=128, channel_max=8)
-    assert G.resolution == 16 and "plugin-gan" in registry._FACTORIES
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group=None, **kw: [ep])
+    with pytest.deprecated_call():
+        assert "plugin-gan" not in registry.available()
+        with pytest.raises(ValueError, match="unknown generator 'plugin-gan'"):
+            registry.create("plugin-gan", resolution=16, num_classes=2, seed=0)
 
 
 def test_cli_inspect_random(capsys) -> None:

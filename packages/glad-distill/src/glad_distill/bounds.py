@@ -23,8 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-
-from .registry import Registry
+from glad_eval.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -48,8 +47,7 @@ TANH_EDGE = 0.99
 
 def register_bound(bound: ImageBound) -> ImageBound:
     """Add a bound to `--bound`'s choices."""
-    _BOUNDS.register(bound.name)(bound)
-    return bound
+    return _BOUNDS.add(bound.name, bound)
 
 
 def available_bounds() -> list[str]:
@@ -57,9 +55,8 @@ def available_bounds() -> list[str]:
 
 
 def get_bound(name: str) -> ImageBound:
-    if name not in _BOUNDS:
-        raise ValueError(f"unknown image bound {name!r}; choose one of {', '.join(available_bounds())}")
-    return _BOUNDS[name]
+    """The bound called `name`; ValueError listing the bounds if unknown."""
+    return _BOUNDS.get(name)
 
 
 register_bound(

@@ -46,7 +46,7 @@ class NetConfig:
     pooling: str = "avgpool"
 
     def build_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for glad_eval.models.build beyond num_classes/in_channels/image_size."""
+        """Keyword arguments for glad_eval.models.build_architecture besides classes, channels and size."""
         kwargs = {"width": self.width, "norm": self.norm, "act": self.act, "pooling": self.pooling}
         if self.depth is not None:
             kwargs["depth"] = self.depth

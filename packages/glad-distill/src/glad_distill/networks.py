@@ -1,8 +1,8 @@
 """Randomly initialised matching networks and MTT students, and MTT's flat-parameter layout.
 
 Networks come from glad_eval's zoo (`NetConfig.architecture`, usually ConvNet), their weights drawn from an
-explicit CPU torch.Generator (glad_eval.models.build(generator=...): PyTorch's default schemes, global RNG
-untouched), so the same generator state gives the same network on every device and every rank.
+explicit CPU torch.Generator (glad_eval.models.build_architecture(generator=...): PyTorch's default schemes,
+global RNG untouched), so the same generator state gives the same network on every device and every rank.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import torch
+from glad_eval.models import build_architecture
 from torch import nn
 
 from .config import NetConfig
@@ -25,9 +26,7 @@ def random_network(
     device: torch.device | str = "cpu",
 ) -> nn.Module:
     """A fresh network with default-initialised weights drawn from `generator`, moved to `device`."""
-    from glad_eval import models
-
-    return models.build(
+    return build_architecture(
         net.architecture,
         num_classes=num_classes,
         in_channels=in_channels,
@@ -40,10 +39,8 @@ def random_network(
 
 def network_skeleton(net: NetConfig, *, num_classes: int, in_channels: int, image_size: int) -> nn.Module:
     """The network on the meta device: parameter names and shapes only (no memory, no random draws)."""
-    from glad_eval import models
-
     with torch.device("meta"):
-        return models.build(
+        return build_architecture(
             net.architecture,
             num_classes=num_classes,
             in_channels=in_channels,

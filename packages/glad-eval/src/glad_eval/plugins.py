@@ -1,5 +1,5 @@
 """Plug-in modules imported by name before a command runs, so their ``@register_dataset`` /
-``@register`` (architectures) / generator and objective decorators take effect without an installed
+``@register_architecture`` / generator and objective decorators take effect without an installed
 distribution (no entry point, no dist-info).
 
 Named with ``--plugin MODULE`` (repeatable; ``glad`` and ``glad-eval``) or the environment variable
@@ -17,7 +17,8 @@ from collections.abc import Iterable, Sequence
 PLUGIN_ENV = "GLAD_PLUGINS"
 PLUGIN_FLAG = "--plugin"
 PLUGIN_HELP = (
-    "import this module first, so its @register_dataset / architecture / generator registrations apply "
+    "import this module first, so its @register_dataset / @register_architecture / @register_generator / "
+    "@register_objective registrations apply "
     f"(repeatable; also ${PLUGIN_ENV}=mod1,mod2); the current folder is searched too"
 )
 

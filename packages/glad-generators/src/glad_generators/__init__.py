@@ -1,4 +1,4 @@
-"""StyleGAN-XL on glad-ops: safe pickle loading, random generators, GLaD's layer split, a registry.
+"""StyleGAN-XL on glad-ops: safe pickle loading, random generators, GLaD's layer split.
 
 G = glad_generators.load("imagenet128.pkl")                  # official pickle (nothing in it is executed)
 G = glad_generators.random_stylegan_xl(32, 10, seed=0, channel_base=256, channel_max=16)
@@ -9,7 +9,7 @@ glad_generators.save(G, "out_dir"); G2 = glad_generators.load("out_dir")
 
 __version__ = "0.1.0"
 
-from . import registry
+from . import registry  # deprecated (one release): use load / random_stylegan_xl
 from .build import build, from_state_dict
 from .config import GeneratorConfig, MappingConfig, SynthesisInputConfig, SynthesisLayerConfig
 from .layer_table import RecipeConfig, imagenet_config

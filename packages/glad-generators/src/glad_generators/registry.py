@@ -1,33 +1,51 @@
-"""Generator registry: factories by name, plus third-party ones from the entry-point group `glad.generators`.
+"""Deprecated (kept for one release): generator factories by name.
 
-    @glad_generators.registry.register("my-gan")
-    def make(**kw): return MyGenerator(**kw)
-    G = glad_generators.registry.create("my-gan", ...)
-
-Built-ins: "stylegan-xl" (`load(path, device=...)`) and "random-stylegan-xl" (`random_stylegan_xl(...)`).
-Entry points are only imported when a name is requested that is not registered in-process.
+glad-generators builds models with plain functions: `glad_generators.load(path, device=...)` and
+`glad_generators.random_stylegan_xl(resolution, num_classes, seed, ...)`. Distillation generators by name
+(including the entry-point group "glad.generators", whose factories take a `GeneratorContext`) live in
+glad-distill: `glad_distill.generators.register_generator` / `available_generators` / `build_generator`.
+This module no longer reads any entry point; every function warns with a DeprecationWarning.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
-from importlib.metadata import entry_points
 from typing import Any
 
-ENTRY_POINT_GROUP = "glad.generators"
+from .loading import load
+from .random_generator import random_stylegan_xl
 
 Factory = Callable[..., Any]
-_FACTORIES: dict[str, Factory] = {}
+
+
+def _random(resolution: int = 32, num_classes: int = 10, seed: int = 0, **kwargs: Any) -> Any:
+    return random_stylegan_xl(resolution, num_classes, seed, **kwargs)
+
+
+_FACTORIES: dict[str, Factory] = {"stylegan-xl": load, "random-stylegan-xl": _random}
+_INSTEAD = (
+    "glad_generators.load / glad_generators.random_stylegan_xl, or, for distillation, "
+    "glad_distill.generators.register_generator / available_generators / build_generator"
+)
+
+
+def _deprecated(name: str) -> None:
+    warnings.warn(
+        f"glad_generators.registry.{name} is deprecated and will be removed in the next release; "
+        f"use {_INSTEAD}",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 def register(name: str) -> Callable[[Factory], Factory]:
-    """Decorator registering `factory` under `name` (a non-empty str not yet registered)."""
+    """Deprecated. Decorator registering `factory` under `name` (a non-empty str not yet registered)."""
+    _deprecated("register")
     if not isinstance(name, str) or not name:
         raise ValueError(f"generator name must be a non-empty string, got {name!r}")
 
     def decorator(factory: Factory) -> Factory:
-        if not callable(factory):
-            raise TypeError(f"register({name!r}) needs a callable factory, got {type(factory).__name__}")
         if name in _FACTORIES and _FACTORIES[name] is not factory:
             raise ValueError(f"a generator named {name!r} is already registered ({_FACTORIES[name]!r})")
         _FACTORIES[name] = factory
@@ -36,45 +54,24 @@ def register(name: str) -> Callable[[Factory], Factory]:
     return decorator
 
 
-def _entry_points() -> dict[str, Any]:
-    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
-
-
 def available() -> list[str]:
-    """Sorted names: registered factories and (not yet imported) entry points."""
-    return sorted(set(_FACTORIES) | set(_entry_points()))
+    """Deprecated. Sorted registered names."""
+    _deprecated("available")
+    return sorted(_FACTORIES)
 
 
 def get(name: str) -> Factory:
-    """The factory registered as `name`, importing its entry point if needed."""
+    """Deprecated. The factory registered as `name`."""
+    _deprecated("get")
     if name not in _FACTORIES:
-        ep = _entry_points().get(name)
-        if ep is None:
-            raise ValueError(
-                f"unknown generator {name!r}; available: {', '.join(available()) or 'none'} "
-                f"(third parties register through the entry-point group {ENTRY_POINT_GROUP!r})"
-            )
-        factory = ep.load()
-        if not callable(factory):
-            raise TypeError(f"entry point {name!r} ({ep.value}) did not resolve to a callable factory")
-        _FACTORIES[name] = factory
+        raise ValueError(f"unknown generator {name!r}; available: {', '.join(sorted(_FACTORIES))}")
     return _FACTORIES[name]
 
 
 def create(name: str, **kwargs: Any) -> Any:
-    """Call the factory registered as `name` with `kwargs` and return the generator it builds."""
-    return get(name)(**kwargs)
-
-
-@register("stylegan-xl")
-def _stylegan_xl(path: str, device: str = "cpu") -> Any:
-    from .loading import load
-
-    return load(path, device=device)
-
-
-@register("random-stylegan-xl")
-def _random_stylegan_xl(resolution: int = 32, num_classes: int = 10, seed: int = 0, **kwargs: Any) -> Any:
-    from .random_generator import random_stylegan_xl
-
-    return random_stylegan_xl(resolution, num_classes, seed, **kwargs)
+    """Deprecated. `get(name)(**kwargs)`: "stylegan-xl" is `load(path, device=...)`, "random-stylegan-xl" is
+    `random_stylegan_xl(resolution, num_classes, seed, ...)`."""
+    _deprecated("create")
+    if name not in _FACTORIES:
+        raise ValueError(f"unknown generator {name!r}; available: {', '.join(sorted(_FACTORIES))}")
+    return _FACTORIES[name](**kwargs)

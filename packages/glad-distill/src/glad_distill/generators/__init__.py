@@ -3,8 +3,8 @@ registry."""
 
 from .pixel import PixelGenerator
 from .protocol import Generator, GeneratorContext, default_bound, describe, latent_lr_keys, latent_names
-from .registry import available_generators, build_generator, register_generator, stylegan_available
-from .stylegan import StyleGANLatents, module_sha256
+from .registry import available_generators, build_generator, register_generator
+from .stylegan import StyleGANLatents, module_sha256, stylegan_available, wrap_stylegan
 
 __all__ = [
     "Generator",
@@ -20,4 +20,5 @@ __all__ = [
     "module_sha256",
     "register_generator",
     "stylegan_available",
+    "wrap_stylegan",
 ]

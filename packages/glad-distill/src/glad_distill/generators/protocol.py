@@ -2,7 +2,7 @@
 
 A generator maps a tuple of latent tensors (dim 0 = image index) to images in about [-1, 1]. glad-distill
 optimises the latents (float32 master copies) and never looks inside the generator, so a user's own decoder
-plugs in by implementing these few members (or by registering a StyleGAN-like module, see `registry`).
+plugs in by implementing these few members (a StyleGAN-like module: see `stylegan.wrap_stylegan`).
 """
 
 from __future__ import annotations

@@ -1,18 +1,27 @@
-"""StyleGAN-XL split at layer n as a glad-distill Generator (GLaD's latent space).
+"""StyleGAN-XL split at layer n as a glad-distill Generator (GLaD's latent space); the one module of
+glad-distill that uses glad-generators.
 
 Latents = (F_n [N, C_n, S_n, S_n], w+ [N, num_ws, w_dim]), both float32 master copies; F_n is the output of
 the synthesis layers [0, n) and rendering runs layers n.. only (spec stylegan_xl.md §3). With layer None the
 latents are w+ alone and rendering is the full synthesis. Works with any module exposing the glad_generators
 API (`mapping`, `synthesis`, `split`, `layer_names`, `num_classes`, `resolution`, `img_channels`, `z_dim`);
-needs glad_generators only to build random generators or to load files (`pip install
-"glad-distill[stylegan]"`).
+needs glad_generators (an optional dependency, imported here guarded: `pip install "glad-distill[stylegan]"`)
+only to build random generators or to load files.
 """
 
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import torch
+
+from .protocol import GeneratorContext
+
+try:  # the optional "stylegan" extra: pixel space and user generators work without it
+    import glad_generators
+except ImportError:
+    glad_generators = None
 
 STYLEGAN_INITS = ("random", "avg_w", "rand_f", "real")
 
@@ -176,3 +185,86 @@ def module_sha256(module: torch.nn.Module) -> str:
         digest.update(f"{key}:{tuple(tensor.shape)}:{tensor.dtype}".encode())
         digest.update(tensor.view(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
     return digest.hexdigest()
+
+
+def stylegan_available() -> bool:
+    """Whether glad-generators (the `stylegan` extra) is importable."""
+    return glad_generators is not None
+
+
+def random_stylegan(context: GeneratorContext) -> StyleGANLatents:
+    """Factory of "random-stylegan-xl": an untrained StyleGAN-XL of the dataset's resolution, classes and
+    channels (no file needed), sized by the config's channel_base / channel_max, seeded by its seed."""
+    _require_glad_generators("the generator 'random-stylegan-xl'")
+    config, dataset = context.config, context.dataset
+    sizes = {k: getattr(config, k) for k in ("channel_base", "channel_max") if getattr(config, k) is not None}
+    module = glad_generators.random_stylegan_xl(
+        dataset.image_size,
+        dataset.num_classes,
+        config.seed,
+        img_channels=dataset.channels,
+        calibrate=config.calibrate,
+        **sizes,
+    )
+    return wrap_stylegan(module, context, source="random-stylegan-xl")
+
+
+def load_stylegan(path: Path, context: GeneratorContext) -> StyleGANLatents:
+    """The generator in `path` (an official .pkl or our saved format, see `glad_generators.load`)."""
+    _require_glad_generators(f"loading the generator file {str(path)!r}")
+    module = glad_generators.load(str(path), device=context.device)
+    return wrap_stylegan(module, context, source=context.config.name)
+
+
+def wrap_stylegan(module: torch.nn.Module, context: GeneratorContext, *, source: str = "") -> StyleGANLatents:
+    """A StyleGAN-like module (glad_generators API), frozen on the context's device, as the Generator the
+    config describes (layer, init, class map, precision, chunk size). `source` names it in the manifest."""
+    module = module.to(context.device).eval().requires_grad_(False)
+    config = context.config
+    if config.precision is not None:
+        if not hasattr(module, "precision"):
+            raise ValueError(
+                f"generator {source!r} has no precision setting; leave generator.precision (--precision) "
+                "unset"
+            )
+        module.precision = config.precision
+    return StyleGANLatents(
+        module,
+        layer=config.layer,
+        init=config.init or "random",
+        class_map=_class_map(module, context),
+        chunk_size=config.chunk_size,
+        avg_w_samples=config.avg_w_samples,
+        source=source or config.name,
+    )
+
+
+def _class_map(module: torch.nn.Module, context: GeneratorContext) -> list[int] | None:
+    """Dataset class -> generator class: the config's map, else the dataset's `class_indices` (ImageNet
+    subsets: ImageNet-1k label indices), else identity."""
+    config, dataset = context.config, context.dataset
+    if config.class_map is not None:
+        if len(config.class_map) != dataset.num_classes:
+            raise ValueError(
+                f"generator.class_map has {len(config.class_map)} entries but dataset {dataset.name!r} has "
+                f"{dataset.num_classes} classes; give one generator class per dataset class"
+            )
+        return list(config.class_map)
+    num_classes = int(module.num_classes)
+    if num_classes in (0, dataset.num_classes):
+        return None
+    indices = dataset.class_indices
+    if indices is not None and len(indices) == dataset.num_classes and max(indices) < num_classes:
+        return [int(i) for i in indices]
+    raise ValueError(
+        f"the generator has {num_classes} classes but dataset {dataset.name!r} has {dataset.num_classes} and "
+        "no mapping between them is known; set generator.class_map (one generator class per dataset class)"
+    )
+
+
+def _require_glad_generators(purpose: str) -> None:
+    if glad_generators is None:
+        raise ModuleNotFoundError(
+            f'{purpose} needs glad-generators: pip install "glad-distill[stylegan]" '
+            "(pixel space works without it)"
+        )

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import torch
 from glad_eval.augment import DSA
+from glad_eval.registry import Registry
 
 from ..networks import random_network
-from ..registry import Registry
 from .base import Objective, ObjectiveContext, RealData
 from .dc import GradientMatching
 from .dm import DistributionMatching
@@ -16,23 +16,22 @@ from .mtt import TrajectoryMatching
 from .per_class import PerClassMatching
 
 ObjectiveFactory = Callable[[ObjectiveContext], Objective]
-_REGISTRY: Registry[ObjectiveFactory] = Registry("objective")
+_REGISTRY: Registry[ObjectiveFactory] = Registry("method")
 
 
 def register_objective(name: str) -> Callable[[ObjectiveFactory], ObjectiveFactory]:
     """Decorator: `@register_objective("mine") def build(context: ObjectiveContext) -> Objective`."""
-    return _REGISTRY.register(name)
+    return _REGISTRY.decorator(name)
 
 
 def available_objectives() -> list[str]:
+    """Names `--method` accepts (lower-case)."""
     return _REGISTRY.names()
 
 
 def build_objective(context: ObjectiveContext) -> Objective:
-    name = context.config.method
-    if name not in _REGISTRY:
-        raise ValueError(f"unknown method {name!r}; available: {', '.join(available_objectives())}")
-    return _REGISTRY[name](context)
+    """The objective named by `context.config.method`; ValueError listing the methods if unknown."""
+    return _REGISTRY.get(context.config.method)(context)
 
 
 def _network_factory(context: ObjectiveContext) -> Callable[[torch.Generator], torch.nn.Module]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+from glad_eval.models import build_architecture
 
 EMBEDDING = "convnet"
 EMBEDDING_OPTIONS = {"width": 32}  # narrower than the evaluation ConvNet (128): about 16x cheaper
@@ -44,15 +45,13 @@ def nearest_real(
 ) -> Neighbours:
     """The `k` nearest training images of `dataset` (a glad_eval Dataset) for each image of float [N, C, H, W]
     in [0, 1]; ValueError when the images do not match the dataset's channels/size."""
-    from glad_eval import models
-
     shape = (dataset.channels, dataset.image_size, dataset.image_size)
     if tuple(images01.shape[1:]) != shape:
         raise ValueError(
             f"the distilled images are {tuple(images01.shape[1:])}, the dataset {dataset.name!r} serves "
             f"{shape}"
         )
-    net = models.build(
+    net = build_architecture(
         EMBEDDING,
         num_classes=dataset.num_classes,
         in_channels=dataset.channels,

@@ -1,10 +1,11 @@
 """The evaluation architecture zoo, looked up by name.
 
 >>> from glad_eval import models
->>> net = models.build("convnet", num_classes=10, in_channels=3, image_size=32)   # depth 3 at 32 px
->>> models.available()   # convnet, resnet18, vgg11, alexnet, vit, their *_cifar variants, mlp, lenet, plugins
+>>> net = models.build_architecture("convnet", num_classes=10, in_channels=3, image_size=32)  # depth 3
+>>> models.available_architectures()  # convnet, resnet18, vgg11, alexnet, vit, *_cifar, mlp, lenet, plugins
 
-Third-party architectures register with :func:`register` or the entry-point group ``glad.architectures``;
+Third-party architectures register with :func:`register_architecture` or the entry-point group
+``glad.architectures``;
 a factory that cannot take the requested image size raises :class:`UnsupportedImageSize` (the evaluation
 protocol then skips that architecture and says why).
 """
@@ -13,11 +14,18 @@ from __future__ import annotations
 
 import torch
 
+from ..deprecation import renamed
 from . import alexnet, convnet, lenet, mlp, resnet, vgg, vit  # noqa: F401  (register the built-ins)
 from .convnet import ConvNet, auto_depth
 from .init import initialize
 from .layers import UnsupportedImageSize
-from .registry import ENTRY_POINT_GROUP, available, default_lr, get_entry, register
+from .registry import (
+    ENTRY_POINT_GROUP,
+    architecture_entry,
+    available_architectures,
+    default_lr,
+    register_architecture,
+)
 
 EVAL_MODES: dict[str, tuple[str, ...]] = {
     "M": ("convnet", "resnet18", "vgg11", "alexnet", "vit"),
@@ -28,10 +36,10 @@ EVAL_MODES: dict[str, tuple[str, ...]] = {
 
 def _check_positive_int(name: str, value) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"build: {name} must be a positive int, got {value!r}")
+        raise ValueError(f"build_architecture: {name} must be a positive int, got {value!r}")
 
 
-def build(
+def build_architecture(
     name: str,
     *,
     num_classes: int,
@@ -55,7 +63,7 @@ def build(
         ("image_size", image_size),
     ):
         _check_positive_int(arg, value)
-    entry = get_entry(name)
+    entry = architecture_entry(name)
     args = dict(num_classes=num_classes, in_channels=in_channels, image_size=image_size, **kw)
     if generator is None:
         model = entry.factory(**args)
@@ -66,16 +74,26 @@ def build(
     return model if device is None else model.to(device)
 
 
+__getattr__ = renamed(
+    __name__,
+    {
+        "build": ("glad_eval.models.build_architecture", build_architecture),
+        "available": ("glad_eval.models.available_architectures", available_architectures),
+        "register": ("glad_eval.models.register_architecture", register_architecture),
+        "get_entry": ("glad_eval.models.architecture_entry", architecture_entry),
+    },
+)
+
 __all__ = [
     "ENTRY_POINT_GROUP",
     "EVAL_MODES",
     "ConvNet",
     "UnsupportedImageSize",
+    "architecture_entry",
     "auto_depth",
-    "available",
-    "build",
+    "available_architectures",
+    "build_architecture",
     "default_lr",
-    "get_entry",
     "initialize",
-    "register",
+    "register_architecture",
 ]

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from .layers import UnsupportedImageSize, check_size, feature_shape, first_conv_padding
-from .registry import register
+from .registry import register_architecture
 
 
 class AlexNet(nn.Module):
@@ -52,13 +52,13 @@ class AlexNet(nn.Module):
         return self.fc(self.embed(x))
 
 
-@register("alexnet")
+@register_architecture("alexnet")
 def alexnet(*, num_classes: int, in_channels: int, image_size: int) -> AlexNet:
     check_size("alexnet", image_size)
     return AlexNet(num_classes=num_classes, in_channels=in_channels, image_size=image_size)
 
 
-@register("alexnet_cifar")
+@register_architecture("alexnet_cifar")
 def alexnet_cifar(*, num_classes: int, in_channels: int, image_size: int) -> AlexNet:
     check_size("alexnet_cifar", image_size)
     return AlexNet(num_classes=num_classes, in_channels=in_channels, image_size=image_size, cifar=True)

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from .layers import check_size, conv_out, first_conv_padding, make_act, make_norm, make_pool
-from .registry import register
+from .registry import register_architecture
 
 
 def auto_depth(image_size: int) -> int:
@@ -82,6 +82,6 @@ class ConvNet(nn.Module):
         return self.classifier(self.embed(x))
 
 
-@register("convnet")
+@register_architecture("convnet")
 def convnet(*, num_classes: int, in_channels: int, image_size: int, **kw) -> ConvNet:
     return ConvNet(num_classes=num_classes, in_channels=in_channels, image_size=image_size, **kw)

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from .layers import check_size, feature_shape, first_conv_padding
-from .registry import register
+from .registry import register_architecture
 
 
 class LeNet(nn.Module):
@@ -37,7 +37,7 @@ class LeNet(nn.Module):
         return self.classifier(self.embed(x))
 
 
-@register("lenet")
+@register_architecture("lenet")
 def lenet(*, num_classes: int, in_channels: int, image_size: int) -> LeNet:
     check_size("lenet", image_size)
     return LeNet(num_classes=num_classes, in_channels=in_channels, image_size=image_size)

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from .layers import check_size, make_act
-from .registry import register
+from .registry import register_architecture
 
 
 class MLP(nn.Module):
@@ -32,7 +32,7 @@ class MLP(nn.Module):
         return self.classifier(self.embed(x))
 
 
-@register("mlp")
+@register_architecture("mlp")
 def mlp(*, num_classes: int, in_channels: int, image_size: int, **kw) -> MLP:
     check_size("mlp", image_size)
     return MLP(num_classes=num_classes, in_channels=in_channels, image_size=image_size, **kw)

@@ -1,9 +1,9 @@
 """Architecture registry: names -> factories, with third-party factories found through entry points.
 
 A factory is a callable ``factory(*, num_classes, in_channels, image_size, **kw) -> torch.nn.Module``.
-Built-in factories register themselves with :func:`register`; other packages expose theirs in the entry-point
-group ``glad.architectures`` (the entry point's name is the architecture name, its object the factory; an
-optional ``default_lr`` attribute on the factory sets its evaluation learning rate).
+Built-in factories register themselves with :func:`register_architecture`; other packages expose theirs in the
+entry-point group ``glad.architectures`` (the entry point's name is the architecture name, its object the
+factory; an optional ``default_lr`` attribute on the factory sets its evaluation learning rate).
 """
 
 from __future__ import annotations
@@ -34,10 +34,12 @@ def _from_plugin(name: str, factory: ModelFactory) -> ArchitectureEntry:
     return ArchitectureEntry(name, factory, float(getattr(factory, "default_lr", DEFAULT_LR)))
 
 
-_REGISTRY: Registry[ArchitectureEntry] = Registry("architecture", ENTRY_POINT_GROUP, _from_plugin)
+_REGISTRY: Registry[ArchitectureEntry] = Registry("architecture", ENTRY_POINT_GROUP, from_plugin=_from_plugin)
 
 
-def register(name: str, *, default_lr: float = DEFAULT_LR) -> Callable[[ModelFactory], ModelFactory]:
+def register_architecture(
+    name: str, *, default_lr: float = DEFAULT_LR
+) -> Callable[[ModelFactory], ModelFactory]:
     """Decorator registering a factory under ``name`` (case-insensitive). ``default_lr``: its protocol lr
     (§12)."""
     return _REGISTRY.decorator(
@@ -45,16 +47,16 @@ def register(name: str, *, default_lr: float = DEFAULT_LR) -> Callable[[ModelFac
     )
 
 
-def available() -> list[str]:
+def available_architectures() -> list[str]:
     """Sorted names of every registered architecture (built-ins and entry points)."""
     return _REGISTRY.names()
 
 
-def get_entry(name: str) -> ArchitectureEntry:
+def architecture_entry(name: str) -> ArchitectureEntry:
     """The registry entry for ``name`` (case-insensitive); ValueError listing the known names if unknown."""
     return _REGISTRY.get(name)
 
 
 def default_lr(name: str) -> float:
     """The evaluation learning rate of architecture ``name`` (spec §12: 1e-3, VGG11 variants 1e-4)."""
-    return get_entry(name).default_lr
+    return architecture_entry(name).default_lr

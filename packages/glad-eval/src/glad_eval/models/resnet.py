@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .layers import UnsupportedImageSize, check_size, feature_shape, make_norm
-from .registry import register
+from .registry import register_architecture
 
 
 def _norm(norm: str, channels: int) -> nn.Module:
@@ -99,13 +99,13 @@ class ResNet18(nn.Module):
         return self.classifier(self.embed(x))
 
 
-@register("resnet18")
+@register_architecture("resnet18")
 def resnet18(*, num_classes: int, in_channels: int, image_size: int, norm: str = "instancenorm") -> ResNet18:
     check_size("resnet18", image_size, minimum=8)
     return ResNet18(num_classes=num_classes, in_channels=in_channels, image_size=image_size, norm=norm)
 
 
-@register("resnet18_cifar")
+@register_architecture("resnet18_cifar")
 def resnet18_cifar(
     *, num_classes: int, in_channels: int, image_size: int, norm: str = "instancenorm"
 ) -> ResNet18:

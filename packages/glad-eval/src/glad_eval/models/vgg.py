@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from .layers import UnsupportedImageSize, check_size, feature_shape, first_conv_padding, make_norm
-from .registry import register
+from .registry import register_architecture
 
 VGG11_LAYOUT = (64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M")
 
@@ -71,13 +71,13 @@ class VGG11(nn.Module):
         return self.classifier(self.embed(x))
 
 
-@register("vgg11", default_lr=1e-4)
+@register_architecture("vgg11", default_lr=1e-4)
 def vgg11(*, num_classes: int, in_channels: int, image_size: int, norm: str = "instancenorm") -> VGG11:
     check_size("vgg11", image_size)
     return VGG11(num_classes=num_classes, in_channels=in_channels, image_size=image_size, norm=norm)
 
 
-@register("vgg11_cifar", default_lr=1e-4)
+@register_architecture("vgg11_cifar", default_lr=1e-4)
 def vgg11_cifar(*, num_classes: int, in_channels: int, image_size: int, norm: str = "instancenorm") -> VGG11:
     check_size("vgg11_cifar", image_size)
     return VGG11(

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .layers import GeneratorDropout, check_size
-from .registry import register
+from .registry import register_architecture
 
 
 class Attention(nn.Module):
@@ -135,14 +135,14 @@ def _check_patch(name: str, image_size: int, patch) -> None:
     check_size(name, image_size, minimum=patch, multiple=patch, hint=hint)
 
 
-@register("vit")
+@register_architecture("vit")
 def vit(*, num_classes: int, in_channels: int, image_size: int, patch: int = 16, **kw) -> ViT:
     """GLaD's ViT (patch 16); another ``patch`` (e.g. 4 for 28 px digits) lets it take any side it divides."""
     _check_patch("vit", image_size, patch)
     return ViT(num_classes=num_classes, in_channels=in_channels, image_size=image_size, patch=patch, **kw)
 
 
-@register("vit_cifar")
+@register_architecture("vit_cifar")
 def vit_cifar(*, num_classes: int, in_channels: int, image_size: int, patch: int = 4, **kw) -> ViT:
     """ViTCIFAR: patch 4 (so it takes 28 and 32 px), depth 6, pre-norm LayerNorm."""
     _check_patch("vit_cifar", image_size, patch)

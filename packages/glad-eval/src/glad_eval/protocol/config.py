@@ -59,9 +59,9 @@ class EvalConfig:
         if len(set(self.models)) != len(self.models):
             raise ValueError(f"EvalConfig.models lists an architecture twice: {self.models}")
         for name in self.models:
-            models.get_entry(name)  # ValueError listing the zoo
+            models.architecture_entry(name)  # ValueError listing the zoo
         try:
-            models.get_entry(self.distill_model)
+            models.architecture_entry(self.distill_model)
         except ValueError as exc:
             raise ValueError(
                 f"EvalConfig.distill_model (left out of the cross-architecture mean): {exc}"

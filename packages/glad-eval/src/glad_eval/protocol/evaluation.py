@@ -29,7 +29,7 @@ def check_models_fit(dataset: Dataset, config: EvalConfig) -> dict[str, str]:
     for name in config.models:
         try:
             with torch.device("meta"):
-                models.build(
+                models.build_architecture(
                     name,
                     num_classes=dataset.num_classes,
                     in_channels=dataset.channels,

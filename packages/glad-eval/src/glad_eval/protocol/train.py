@@ -43,7 +43,7 @@ class JobResult:
 
 def build_model(job: Job, dataset: Dataset, config: EvalConfig, device: torch.device) -> torch.nn.Module:
     """A fresh model for ``job``, initialised from a generator derived from (config.seed, model, index)."""
-    return models.build(
+    return models.build_architecture(
         job.model,
         num_classes=dataset.num_classes,
         in_channels=dataset.channels,
