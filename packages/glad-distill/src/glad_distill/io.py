@@ -1,26 +1,21 @@
-"""Atomic file writes (glad_eval.fileio, shared with glad-eval): write to ``.<name>.tmp-<pid>`` beside the
-target, fsync, give it the umask's mode, then rename over the target.
-
-A crash (or a NaN stop) can therefore never leave a half-written checkpoint, manifest or tensor file; a failed
-write (full disk, read-only file system) raises glad_eval.errors.OutputError and keeps the previous file.
-"""
+"""Deprecated: atomic file writes live in :mod:`glad_eval.fileio`."""
 
 from __future__ import annotations
 
-from glad_eval.fileio import (
-    atomic_write_bytes,
-    atomic_write_json,
-    atomic_write_with,
-    default_file_mode,
-    ensure_directory,
-    stale_temporaries,
-)
+from glad_eval import fileio as _fileio
+from glad_eval._deprecated import moved_names
 
-__all__ = [
-    "atomic_write_bytes",
-    "atomic_write_json",
-    "atomic_write_with",
-    "default_file_mode",
-    "ensure_directory",
-    "stale_temporaries",
-]
+__getattr__ = moved_names(
+    __name__,
+    {
+        name: (getattr(_fileio, name), f"glad_eval.fileio.{name}")
+        for name in (
+            "atomic_write_bytes",
+            "atomic_write_json",
+            "atomic_write_with",
+            "default_file_mode",
+            "ensure_directory",
+            "stale_temporaries",
+        )
+    },
+)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from glad_eval.fileio import atomic_write_bytes
+
 from ..grid import image_grid
-from ..io import atomic_write_bytes
 from .html import PageParts, page
 from .neighbours import Neighbours, nearest_real
 from .pictures import pil_png
