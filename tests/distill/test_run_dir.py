@@ -104,10 +104,3 @@ def test_atomic_write_failure_keeps_the_old_file_and_removes_its_temporary(tmp_p
     assert target.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["data.bin"]
     assert stale_temporaries(tmp_path) == []
 
-
-def test_the_old_atomic_write_module_still_works_and_warns():
-    import glad_distill.io as old
-    import glad_eval.fileio
-
-    with pytest.warns(DeprecationWarning, match="glad_eval.fileio.atomic_write_with"):
-        assert old.atomic_write_with is glad_eval.fileio.atomic_write_with

@@ -84,9 +84,6 @@ def test_rank_device_is_this_ranks_gpu_under_torchrun(monkeypatch):
         ("glad_eval.protocol.distributed", "current_world", "current_process_group"),
         ("glad_eval.protocol.distributed", "init_from_env", "join_process_group"),
         ("glad_eval.protocol.distributed", "rank_device", "rank_device"),
-        ("glad_distill.distributed", "ProcessGroup", "ProcessGroup"),
-        ("glad_distill.distributed", "join_process_group", "join_process_group"),
-        ("glad_distill.distributed", "rank_device", "rank_device"),
     ],
 )
 def test_old_process_group_names_still_work_and_warn(module, old, new):

@@ -33,8 +33,6 @@ def test_step_streams_are_frozen_and_pure():
 @pytest.mark.parametrize(
     ("module", "name"),
     [
-        ("glad_distill.seeding", "StepSeeds"),
-        ("glad_distill.seeding", "draw_seed"),
         ("glad_eval.protocol.seeds", "derive_seed"),
         ("glad_eval.protocol.seeds", "job_generator"),
     ],

@@ -71,7 +71,8 @@ def check_format(images: torch.Tensor, labels: torch.Tensor) -> None:
     if lo < 0.0 or hi > 1.0:
         raise ValueError(
             f"images must lie in [0, 1] (un-normalised), got values in [{lo:.4g}, {hi:.4g}]; map generator "
-            "outputs with (x + 1) / 2, undo any mean/std normalisation, then clamp(0, 1)"
+            "outputs with glad_eval.images.raw_to_images01 ((x + 1) / 2), undo any mean/std normalisation "
+            "(glad_eval.images.denormalize), then clamp(0, 1)"
         )
 
 
