@@ -103,4 +103,3 @@ def test_atomic_write_failure_keeps_the_old_file_and_removes_its_temporary(tmp_p
         atomic_write_bytes(target, b"new")
     assert target.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["data.bin"]
     assert stale_temporaries(tmp_path) == []
-
