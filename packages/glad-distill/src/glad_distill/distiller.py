@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from glad_eval.data import load_dataset
 from glad_eval.distributed import join_process_group, rank_device
 from glad_eval.seeding import StepSeeds, draw_seed
 from glad_ops.latent_backprop import latent_backprop
@@ -94,8 +95,6 @@ class Distiller:
         on_iteration: Callable[[int], None] | None = None,
         loggers: list[RunLogger] | None = None,
     ):
-        from glad_eval.data import load_dataset
-
         config.validate()
         self.config = config
         self.run_dir = Path(run_dir)

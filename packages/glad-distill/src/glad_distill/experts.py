@@ -16,9 +16,12 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from glad_eval.augment import DSA
+from glad_eval.data import load_dataset
 from glad_eval.errors import OutputError
 from glad_eval.fileio import atomic_write_json, atomic_write_with, ensure_directory
 from glad_eval.images import uint8_to_images01
+from glad_eval.protocol.config import check_device
 from glad_eval.seeding import StepSeeds
 from safetensors import safe_open
 from safetensors.torch import save_file
@@ -140,10 +143,6 @@ def train_experts(
     stream of `config.seed`. buffers.json is rewritten after every expert, so an interrupted run keeps the
     finished experts.
     """
-    from glad_eval.augment import DSA
-    from glad_eval.data import load_dataset
-    from glad_eval.protocol.config import check_device
-
     config.validate()
     check_device(config.device)  # DeviceUnavailableError before anything is written
     out_dir = Path(out_dir)
