@@ -11,9 +11,9 @@ from glad_distill import Distiller, NonFiniteLossError
 from glad_distill.checkpoint import load_checkpoint
 from glad_distill.objectives import SyntheticBatch
 from glad_distill.run_dir import NothingToResumeError
-from glad_distill.seeding import StepSeeds
 from glad_eval.artifacts import load_distilled
 from glad_eval.errors import OutputError
+from glad_eval.seeding import StepSeeds
 from PIL import Image
 from safetensors import safe_open
 

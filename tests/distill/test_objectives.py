@@ -14,8 +14,8 @@ from glad_distill.objectives import (
     TrajectoryMatching,
     layerwise_cosine_distance,
 )
-from glad_distill.seeding import StepSeeds
 from glad_eval.augment import DSA
+from glad_eval.seeding import StepSeeds
 from torch.func import functional_call
 
 NUM_CLASSES, SIZE = 3, 16

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from glad_eval.artifacts import load_distilled, save_distilled
+from glad_eval.artifacts import DistilledSet, load_distilled, save_distilled, save_image_folder
+from glad_eval.errors import OutputError
+from glad_eval.images import images01_to_uint8, uint8_to_images01
 from glad_eval.protocol import EvalConfig, evaluate
 from glad_eval.validation import validate_distilled
 from PIL import Image
@@ -197,3 +199,26 @@ def test_a_pool_where_no_model_takes_the_resolution_is_refused_before_training(m
 
 def test_good_input_passes():
     validate_distilled(GOOD_X, GOOD_Y, DATASET)
+
+
+def test_image_folder_export_round_trips_through_load(tmp_path):
+    images = torch.rand(5, 3, 6, 6, generator=torch.Generator().manual_seed(0))
+    labels = torch.tensor([1, 0, 1, 2, 0])
+    distilled = DistilledSet(images, labels, {"class_names": ["cat", "dog/wolf", "bird"]})
+    out = save_image_folder(distilled, tmp_path / "png")
+    assert sorted(p.name for p in out.iterdir()) == ["0_cat", "1_dog_wolf", "2_bird"]
+    loaded = load_distilled(out)
+    order = torch.tensor([1, 4, 0, 2, 3])  # label order, then index within the class
+    assert torch.equal(loaded.labels, labels[order])
+    assert torch.equal(loaded.images, uint8_to_images01(images01_to_uint8(images[order])))
+    with pytest.raises(OutputError, match="is a non-empty folder; choose another --out or pass --force"):
+        save_image_folder(distilled, out)
+    save_image_folder(DistilledSet(images[:1], labels[:1]), out, force=True)  # replaces, does not merge
+    assert [p.name for p in out.iterdir()] == ["1_class"] and list(tmp_path.glob(".*")) == []
+
+
+def test_the_old_filename_constant_still_works_and_warns():
+    import glad_eval.artifacts as artifacts
+
+    with pytest.warns(DeprecationWarning, match="glad_eval.artifacts.IMAGES_FILE"):
+        assert artifacts.FILENAME == artifacts.IMAGES_FILE == "images.safetensors"

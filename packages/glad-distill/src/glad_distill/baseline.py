@@ -8,9 +8,9 @@ images `--init real` starts the latents from. `comparison_table` prints distille
 from __future__ import annotations
 
 import torch
+from glad_eval.seeding import StepSeeds
 
 from .inversion import real_targets
-from .seeding import StepSeeds
 
 INIT_STREAM = 7  # StepSeeds(seed).stream(INIT_STREAM): the run's initial latents and its real images
 BASELINE_NAME = "random-real"

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
+from glad_eval.images import images01_to_raw, raw_to_images01
 from glad_eval.registry import Registry
 
 
@@ -62,22 +63,22 @@ def get_bound(name: str) -> ImageBound:
 register_bound(
     ImageBound(
         "tanh",
-        to_images01=lambda raw: (torch.tanh(raw) + 1) / 2,
-        from_images01=lambda x01: torch.atanh((x01 * 2 - 1).clamp(-TANH_EDGE, TANH_EDGE)),
+        to_images01=lambda raw: raw_to_images01(torch.tanh(raw)),
+        from_images01=lambda x01: torch.atanh(images01_to_raw(x01).clamp(-TANH_EDGE, TANH_EDGE)),
     )
 )
 register_bound(
     ImageBound(
         "clamp",
-        to_images01=lambda raw: ((raw + 1) / 2).clamp(0, 1),
-        from_images01=lambda x01: x01 * 2 - 1,
+        to_images01=lambda raw: raw_to_images01(raw).clamp(0, 1),
+        from_images01=images01_to_raw,
     )
 )
 register_bound(
     ImageBound(
         "project",
-        to_images01=lambda raw: ((raw + 1) / 2).clamp(0, 1),  # a no-op on projected latents; exact bounds
-        from_images01=lambda x01: x01 * 2 - 1,
+        to_images01=lambda raw: raw_to_images01(raw).clamp(0, 1),  # a no-op on projected latents
+        from_images01=images01_to_raw,
         projects=True,
     )
 )

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-
-from .io import atomic_write_with
+from glad_eval.fileio import atomic_write_with
 
 CHECKPOINT_FILE = "checkpoint.pt"
 

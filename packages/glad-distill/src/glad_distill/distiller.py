@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from glad_eval.data import load_dataset
+from glad_eval.distributed import join_process_group, rank_device
+from glad_eval.seeding import StepSeeds, draw_seed
 from glad_ops.latent_backprop import latent_backprop
 from tqdm.auto import tqdm
 
@@ -32,7 +35,6 @@ from .baseline import BASELINE_NAME, INIT_STREAM, random_real_images
 from .bounds import get_bound
 from .checkpoint import CHECKPOINT_FILE, save_checkpoint
 from .config import DistillConfig
-from .distributed import join_process_group, rank_device
 from .evaluation import evaluate_images
 from .faults import fault_point
 from .generators import (
@@ -50,7 +52,6 @@ from .manifest_config import recorded_config
 from .objectives import ObjectiveContext, SyntheticBatch, build_objective
 from .observers import LoggerContext, RunLogger, StepRecord, build_loggers
 from .run_dir import RESUMABLE_OVERRIDES, open_run_dir
-from .seeding import StepSeeds, draw_seed
 
 __all__ = ["RESUMABLE_OVERRIDES", "Distiller", "NonFiniteLossError", "RunResult"]
 
@@ -94,8 +95,6 @@ class Distiller:
         on_iteration: Callable[[int], None] | None = None,
         loggers: list[RunLogger] | None = None,
     ):
-        from glad_eval.data import load_dataset
-
         config.validate()
         self.config = config
         self.run_dir = Path(run_dir)

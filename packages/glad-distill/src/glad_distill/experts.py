@@ -16,15 +16,19 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from glad_eval.augment import DSA
+from glad_eval.data import load_dataset
 from glad_eval.errors import OutputError
+from glad_eval.fileio import atomic_write_json, atomic_write_with, ensure_directory
+from glad_eval.images import uint8_to_images01
+from glad_eval.protocol.config import check_device
+from glad_eval.seeding import StepSeeds
 from safetensors import safe_open
 from safetensors.torch import save_file
 from tqdm.auto import tqdm
 
 from .config import BufferConfig, NetConfig
-from .io import atomic_write_json, atomic_write_with, ensure_directory
 from .networks import flatten_parameters, network_skeleton, parameter_layout, random_network
-from .seeding import StepSeeds
 
 BUFFER_FORMAT = "glad-expert-buffers/1"
 METADATA_FILE = "buffers.json"
@@ -139,10 +143,6 @@ def train_experts(
     stream of `config.seed`. buffers.json is rewritten after every expert, so an interrupted run keeps the
     finished experts.
     """
-    from glad_eval.augment import DSA
-    from glad_eval.data import load_dataset
-    from glad_eval.protocol.config import check_device
-
     config.validate()
     check_device(config.device)  # DeviceUnavailableError before anything is written
     out_dir = Path(out_dir)
@@ -173,7 +173,7 @@ def train_experts(
         for _epoch in range(config.epochs):
             order = torch.randperm(images.shape[0], generator=generator)
             for batch in order.split(config.batch_size):
-                x = dataset.normalize(images[batch].to(device).float() / 255.0)
+                x = dataset.normalize(uint8_to_images01(images[batch].to(device)))
                 aug = augment.sample(x.shape[0], generator=generator, device=device, per_sample=True)
                 loss = F.cross_entropy(net(augment.apply(x, aug)), labels[batch].to(device))
                 optimizer.zero_grad(set_to_none=True)

@@ -1,13 +1,20 @@
-"""grid.png: the distilled images, one row per class (label order), one column per image of that class."""
+"""grid.png: the distilled images, one row per class (label order), one column per image of that class.
+
+The layout is torchvision's `make_grid`; the 8-bit conversion is glad_eval.images.images01_to_uint8 (rounding
+to nearest; torchvision's `save_image` adds 0.5 and truncates, which differs at exact halves).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import torch
+from glad_eval.fileio import atomic_write_with
+from glad_eval.images import image01_to_pil
 from PIL import Image
+from torchvision.utils import make_grid
 
-from .io import atomic_write_with
+GAP_VALUE = 0.5  # the grey of the gaps and of the empty cells of classes with fewer images
 
 
 def image_grid(
@@ -16,24 +23,20 @@ def image_grid(
     """An RGB PIL image of float [N, C, H, W] images in [0, 1] (C = 1 or 3), cells upscaled (nearest) to at
     least `min_cell` px, separated by `gap` grey pixels."""
     classes = labels.unique(sorted=True).tolist()
-    rows = [images01[labels == c] for c in classes]
-    columns = max(r.shape[0] for r in rows)
-    _, channels, height, width = images01.shape
+    counts = [int((labels == c).sum()) for c in classes]
+    columns = max(counts)
+    _, _, height, width = images01.shape
     scale = max(1, -(-min_cell // max(height, width)))
-    cell_h, cell_w = height * scale, width * scale
-    canvas = torch.full((3, len(rows) * (cell_h + gap) + gap, columns * (cell_w + gap) + gap), 0.5)
-    for i, row in enumerate(rows):
-        for j, image in enumerate(row):
-            rgb = (
-                image.float().clamp(0, 1).expand(3, -1, -1)
-                if channels == 1
-                else image.float().clamp(0, 1)[:3]
-            )
-            big = rgb.repeat_interleave(scale, 1).repeat_interleave(scale, 2)
-            top, left = gap + i * (cell_h + gap), gap + j * (cell_w + gap)
-            canvas[:, top : top + cell_h, left : left + cell_w] = big
-    array = (canvas * 255).round().to(torch.uint8).permute(1, 2, 0).contiguous().numpy()
-    return Image.fromarray(array, mode="RGB")
+    cells = images01.float().clamp(0, 1).repeat_interleave(scale, 2).repeat_interleave(scale, 3)
+    empty = torch.full_like(cells[:1], GAP_VALUE)
+    tiles = [
+        torch.cat([cells[labels == c], empty.expand(columns - n, -1, -1, -1)])
+        for c, n in zip(classes, counts, strict=True)
+    ]
+    if len(tiles) == 1 and columns == 1:  # make_grid returns a lone image without its border: add a row
+        tiles.append(empty)
+    grid = make_grid(torch.cat(tiles), nrow=columns, padding=gap, pad_value=GAP_VALUE)
+    return image01_to_pil(grid[:3, : gap + len(classes) * (height * scale + gap)])
 
 
 def save_grid(path: str | Path, images01: torch.Tensor, labels: torch.Tensor) -> Path:

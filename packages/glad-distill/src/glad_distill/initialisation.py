@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
+from glad_eval.images import raw_to_images01
 
 from .bounds import ImageBound
 from .config import DistillConfig
@@ -44,7 +45,7 @@ def initial_latents(
         return latents, None
     raw = render_without_graph(latents)  # chunked, no graph: the distiller's own renderer
     if getattr(generator, "encodes_real_init", False):
-        targets01 = ((raw + 1) / 2).clamp(0, 1)
+        targets01 = raw_to_images01(raw).clamp(0, 1)
     else:
         targets01 = real_targets(dataset, labels, generator=real_rng).to(device)
     settings = config.inversion

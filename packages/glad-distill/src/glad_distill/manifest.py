@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-
-from .io import atomic_write_json
+from glad_eval.fileio import atomic_write_json
 
 MANIFEST_FILE = "manifest.json"
 RUN_FORMAT = "glad-distill-run/1"

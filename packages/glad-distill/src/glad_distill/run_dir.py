@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from glad_eval.errors import OutputError
+from glad_eval.fileio import stale_temporaries
 
 from .checkpoint import CHECKPOINT_FILE, load_checkpoint
-from .io import stale_temporaries
 from .manifest import MANIFEST_FILE, RUN_FORMAT, read_manifest
 
 

@@ -15,10 +15,10 @@ from . import models
 from .artifacts import load_distilled
 from .augment import DEFAULT_STRATEGY
 from .data import available_datasets, load_dataset
+from .distributed import join_process_group
 from .errors import OutputError, add_debug_flag, debug_requested, run_guarded
 from .plugins import PLUGIN_FLAG, PLUGIN_HELP, load_requested_plugins
 from .protocol import EvalConfig, evaluate, evaluate_real_train_set
-from .protocol.distributed import init_from_env
 from .tensorboard import CurveLogger, require_tensorboard
 
 DEFAULT_DATASET = "mnist5k"
@@ -196,7 +196,7 @@ def _run(args: argparse.Namespace) -> int:
         if not args.out:
             raise ValueError("--log tensorboard writes its event files into --out; pass --out DIR")
         require_tensorboard()
-    world = init_from_env(config.device)
+    world = join_process_group(config.device)
     distilled = None if args.real_train_set else load_distilled(args.path)
     dataset_name = args.dataset or (distilled and distilled.meta.get("dataset")) or DEFAULT_DATASET
     dataset = load_dataset(

@@ -9,6 +9,7 @@ normalize((render(p) + 1) / 2) is p again.
 from __future__ import annotations
 
 import torch
+from glad_eval.images import images01_to_raw
 
 from .protocol import GeneratorContext
 
@@ -48,7 +49,7 @@ class PixelGenerator:
 
     def render(self, latents: tuple[torch.Tensor, ...]) -> torch.Tensor:
         (pixels,) = latents
-        return self.dataset.denormalize(pixels) * 2 - 1
+        return images01_to_raw(self.dataset.denormalize(pixels))
 
     @torch.no_grad()
     def project(self, latents: tuple[torch.Tensor, ...]) -> None:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import torch
+from glad_eval.seeding import StepSeeds
 
 from ..config import DistillConfig
-from ..seeding import StepSeeds
 
 
 @dataclass

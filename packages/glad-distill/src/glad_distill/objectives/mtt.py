@@ -22,12 +22,12 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from glad_eval.seeding import StepSeeds
 from torch import nn
 from torch.func import functional_call
 
 from ..config import MTTConfig
 from ..networks import parameter_layout, unflatten_parameters
-from ..seeding import StepSeeds
 from .base import ObjectiveOutput, SyntheticBatch
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
+from glad_eval.seeding import StepSeeds
 from torch import nn
 
-from ..seeding import StepSeeds
 from .base import ObjectiveOutput, RealData, StatelessObjective, SyntheticBatch, rows_of
 
 

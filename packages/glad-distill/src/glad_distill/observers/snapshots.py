@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from glad_eval.artifacts import save_distilled_file
 
 from .protocol import LoggerContext, StepRecord
 
@@ -47,8 +48,6 @@ class SnapshotWriter:
         pass
 
     def on_snapshot(self, iteration: int, images01: torch.Tensor) -> None:
-        from glad_eval.artifacts import save_distilled_file
-
         meta = {**self.meta, "iterations": iteration, "snapshot": True}
         save_distilled_file(snapshot_path(self.run_dir, iteration), images01, self.labels, meta)
 

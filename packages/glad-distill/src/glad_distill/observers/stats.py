@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from glad_eval.fileio import atomic_write_bytes
 
 from .protocol import LoggerContext, StepRecord
 
@@ -27,7 +28,7 @@ class StatsLogger:
             self.path.unlink(missing_ok=True)
         else:
             kept = [r for r in read_stats_file(self.path) if r["iteration"] <= context.start_iteration]
-            self.path.write_text("".join(json.dumps(r) + "\n" for r in kept))
+            atomic_write_bytes(self.path, "".join(json.dumps(r) + "\n" for r in kept).encode())
 
     def _append(self, record: dict[str, Any]) -> None:
         with self.path.open("a") as handle:

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from glad_eval.artifacts import load_distilled
+from glad_eval.data import load_dataset
+from glad_eval.fileio import atomic_write_bytes
+
 from ..grid import image_grid
-from ..io import atomic_write_bytes
 from .html import PageParts, page
 from .neighbours import Neighbours, nearest_real
 from .pictures import pil_png
@@ -62,8 +65,6 @@ def evenly_spaced(count: int, wanted: int) -> list[int]:
 
 
 def evolution_frames(run: RunData, wanted: int) -> list[tuple[int, bytes]]:
-    from glad_eval.artifacts import load_distilled
-
     frames = []
     for index in evenly_spaced(len(run.snapshots), wanted):
         iteration, path = run.snapshots[index]
@@ -74,8 +75,6 @@ def evolution_frames(run: RunData, wanted: int) -> list[tuple[int, bytes]]:
 
 def find_neighbours(runs: list[RunData], options: ReportOptions) -> dict[str, Neighbours | str]:
     """Neighbours per run label, or the reason there are none (one dataset load per distinct dataset)."""
-    from glad_eval.data import load_dataset
-
     found: dict[str, Neighbours | str] = {}
     datasets: dict[tuple[str, str | None], object] = {}
     for run in runs:

@@ -6,17 +6,13 @@ import base64
 import io
 
 import torch
+from glad_eval.images import image01_to_pil
 from PIL import Image
 
 
 def png_bytes(image01: torch.Tensor) -> bytes:
     """PNG of one image float [C, H, W] in [0, 1] (C = 1: grayscale, C = 3: RGB)."""
-    array = (image01.detach().cpu().float().clamp(0, 1) * 255).round().to(torch.uint8)
-    if array.shape[0] == 1:
-        picture = Image.fromarray(array[0].numpy(), mode="L")
-    else:
-        picture = Image.fromarray(array[:3].permute(1, 2, 0).contiguous().numpy(), mode="RGB")
-    return pil_png(picture)
+    return pil_png(image01_to_pil(image01))
 
 
 def pil_png(picture: Image.Image) -> bytes:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from ..images import denormalize, normalize, uint8_to_images01
+
 
 @dataclass
 class ImageSet:
@@ -43,7 +45,7 @@ class ImageSet:
     ) -> torch.Tensor:
         """Images (all, or ``index``) as float32 in [0, 1] on ``device``."""
         images = self.images if index is None else self.images[index]
-        return images.to(device=device).float().div_(255.0)
+        return uint8_to_images01(images.to(device=device))
 
 
 @dataclass
@@ -66,21 +68,13 @@ class Dataset:
     test: ImageSet
     class_indices: list[int] | None = None
 
-    def _stats_like(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """mean and std as [C, 1, 1] tensors in x's dtype and device."""
-        mean = torch.tensor(self.mean, dtype=x.dtype, device=x.device).view(-1, 1, 1)
-        std = torch.tensor(self.std, dtype=x.dtype, device=x.device).view(-1, 1, 1)
-        return mean, std
-
     def normalize(self, x01: torch.Tensor) -> torch.Tensor:
-        """(x01 - mean) / std per channel; x01 [..., C, H, W] in [0, 1] on any device, float dtype kept."""
-        mean, std = self._stats_like(x01)
-        return (x01 - mean) / std
+        """[0, 1] -> classifier input with this dataset's mean/std (:func:`glad_eval.images.normalize`)."""
+        return normalize(x01, self.mean, self.std)
 
     def denormalize(self, x: torch.Tensor) -> torch.Tensor:
-        """Inverse of :meth:`normalize`."""
-        mean, std = self._stats_like(x)
-        return x * std + mean
+        """Inverse of :meth:`normalize` (:func:`glad_eval.images.denormalize`)."""
+        return denormalize(x, self.mean, self.std)
 
     def real_batch(
         self, c: int | None, n: int, *, generator: torch.Generator, device: torch.device | str | None = None

@@ -6,12 +6,12 @@ and the cross-architecture mean.
 >>> print(report.format_table()); report.write("runs/eval")
 """
 
+from ..seeding import derive_seed, job_generator
 from .config import EvalConfig
 from .ema import EMA
 from .evaluation import check_models_fit, evaluate
 from .report import EvalReport, ModelResult
 from .schedule import ema_decay, lr_factor
-from .seeds import derive_seed, job_generator
 from .train import Job, JobResult, build_model, run_job, test_accuracy, train_model
 from .whole import evaluate_real_train_set
 

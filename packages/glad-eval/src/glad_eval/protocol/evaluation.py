@@ -11,9 +11,9 @@ from tqdm.auto import tqdm
 
 from .. import models
 from ..data import Dataset
+from ..distributed import current_process_group, rank_device
 from ..validation import validate_distilled
 from .config import EvalConfig
-from .distributed import current_world, gather, rank_device, shard
 from .report import EvalReport, ModelResult
 from .train import Job, JobResult, run_job
 
@@ -70,14 +70,14 @@ def evaluate(
     validate_distilled(images01, labels, dataset)
     skipped = check_models_fit(dataset, config)
 
-    world = current_world()
+    world = current_process_group()
     if world.is_main:
         for reason in skipped.values():
             print(f"skipping {reason}", file=sys.stderr)
     device = rank_device(config.device, world)
     names = [name for name in config.models if name not in skipped]
     jobs = [Job(name, k) for name in names for k in range(config.num_seeds)]
-    mine = shard(jobs, world)
+    mine = world.shard(jobs)
     show = progress and world.is_main
     results: list[JobResult] = []
     for job in tqdm(mine, desc=f"evaluating on {dataset.name}", unit="model", disable=not show):
@@ -87,7 +87,7 @@ def evaluate(
             job, images01, labels, dataset, config, device, progress=show, position=1, on_epoch=hook
         )
         results.append(JobResult(job.model, job.index, accuracy, time.perf_counter() - start))
-    everything = {(r.model, r.index): r for r in gather(results, world)}
+    everything = {(r.model, r.index): r for r in world.gather(results)}
 
     per_model = {}
     for name in names:
@@ -99,6 +99,6 @@ def evaluate(
         dataset=dataset.name,
         num_images=int(images01.shape[0]),
         num_classes=dataset.num_classes,
-        config=config.to_dict() | {"world_size": world.size},
+        config=config.to_dict() | {"world_size": world.world_size},
         skipped=skipped,
     )

@@ -1,19 +1,14 @@
-"""Deterministic per-job seeds: the same (config seed, architecture, seed index, purpose) gives the same seed
-on every machine, process and rank."""
+"""Deprecated: seeding moved to :mod:`glad_eval.seeding`."""
 
 from __future__ import annotations
 
-import hashlib
+from .. import seeding as _seeding
+from .._deprecated import moved_names
 
-import torch
-
-
-def derive_seed(base: int, *parts: object) -> int:
-    """A 63-bit seed from ``base`` and ``parts`` (SHA-256 of their text; stable across Python runs)."""
-    text = "/".join([str(int(base)), *map(str, parts)])
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little") & ((1 << 63) - 1)
-
-
-def job_generator(base: int, *parts: object) -> torch.Generator:
-    """A CPU torch.Generator seeded with :func:`derive_seed`."""
-    return torch.Generator().manual_seed(derive_seed(base, *parts))
+__getattr__ = moved_names(
+    __name__,
+    {
+        "derive_seed": (_seeding.derive_seed, "glad_eval.seeding.derive_seed"),
+        "job_generator": (_seeding.job_generator, "glad_eval.seeding.job_generator"),
+    },
+)

@@ -12,10 +12,10 @@ from tqdm.auto import tqdm
 from .. import models
 from ..augment import DSA
 from ..data import Dataset
+from ..seeding import job_generator
 from .config import EvalConfig
 from .ema import EMA
 from .schedule import lr_factor
-from .seeds import job_generator
 from .timing import NullTimer, PhaseTimer
 
 FUSED_SGD_DEVICES = ("cpu", "cuda")
