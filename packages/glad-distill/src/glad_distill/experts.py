@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
-from glad_eval.augment import DSA
 from glad_eval.data import load_dataset
 from glad_eval.errors import OutputError
 from glad_eval.fileio import atomic_write_json, atomic_write_with, ensure_directory
 from glad_eval.images import uint8_to_images01
 from glad_eval.protocol.config import check_device
 from glad_eval.seeding import StepSeeds
+from glad_eval.training import EpochEnd, TrainSettings, fit
 from safetensors import safe_open
 from safetensors.torch import save_file
 from tqdm.auto import tqdm
@@ -152,14 +151,18 @@ def train_experts(
     dataset = dataset or load_dataset(config.dataset, **config.dataset_options(), progress=progress)
     description = student_description(dataset, config.net)
     ensure_directory(out_dir)
-    images = dataset.train.images
-    labels = dataset.train.labels
-    augment = DSA(config.dsa_strategy, mode="S")
+    settings = TrainSettings(
+        epochs=config.epochs, batch_size=config.batch_size, lr=config.lr, dsa_strategy=config.dsa_strategy
+    )
+
+    def prepare(batch: torch.Tensor) -> torch.Tensor:  # uint8 on the CPU -> normalised on the device
+        return dataset.normalize(uint8_to_images01(batch.to(device)))
+
     seeds = StepSeeds(config.seed)
     files: list[str] = []
     bar = tqdm(total=config.num_experts * config.epochs, desc="experts", disable=not progress, unit="epoch")
     for expert in range(config.num_experts):
-        generator = seeds.stream(expert)
+        generator = seeds.stream(expert)  # the initial weights, then the shuffling and DSA
         net = random_network(
             config.net,
             num_classes=dataset.num_classes,
@@ -168,20 +171,22 @@ def train_experts(
             generator=generator,
             device=device,
         )
-        optimizer = torch.optim.SGD(net.parameters(), lr=config.lr, momentum=0.0, weight_decay=0.0)
         trajectory = [flatten_parameters(net).cpu()]
-        for _epoch in range(config.epochs):
-            order = torch.randperm(images.shape[0], generator=generator)
-            for batch in order.split(config.batch_size):
-                x = dataset.normalize(uint8_to_images01(images[batch].to(device)))
-                aug = augment.sample(x.shape[0], generator=generator, device=device, per_sample=True)
-                loss = F.cross_entropy(net(augment.apply(x, aug)), labels[batch].to(device))
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-            trajectory.append(flatten_parameters(net).cpu())
+
+        def record(done: EpochEnd, trajectory: list[torch.Tensor] = trajectory, expert: int = expert) -> None:
+            trajectory.append(flatten_parameters(done.model).cpu())
             bar.update(1)
-            bar.set_postfix(expert=expert, loss=f"{loss.item():.3f}")
+            bar.set_postfix(expert=expert, loss=f"{done.mean_loss:.3f}")
+
+        fit(
+            net,
+            dataset.train.images,
+            dataset.train.labels,
+            settings,
+            generator=generator,
+            prepare=prepare,
+            on_epoch_end=record,
+        )
         name = f"expert_{expert:04d}.safetensors"
         tensors = {"trajectory": torch.stack(trajectory).contiguous()}
         atomic_write_with(out_dir / name, lambda tmp, t=tensors: save_file(t, str(tmp)))
