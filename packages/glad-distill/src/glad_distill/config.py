@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .bounds import available_bounds
+from .observers.registry import check_logger_names
 
 # Default learning rates per method and latent group: "img" for GLaD's f-latents, "w" for w+ (spec
 # glad_method.md §1), "pixels" for pixel-space runs. The pixel rates are those of the source papers (DC 0.1,
@@ -144,15 +145,9 @@ class DistillConfig(LoadsDataset):
         return METHOD_LEARNING_RATES[self.method][key] if override is None else override
 
     def validate(self) -> None:
-        """Raise ValueError naming the first bad field; called before any work starts."""
-        from .objectives.registry import available_objectives  # late: the objectives import this module
-
-        methods = available_objectives()
-        if self.method not in methods:
-            raise ValueError(
-                f"method must be one of {', '.join(methods)}, got {self.method!r} (add one with "
-                "glad_distill.objectives.register_objective)"
-            )
+        """Raise ValueError naming the first bad field; called before any work starts. The method's name is
+        checked against the objective registry by ``glad_distill.objectives.check_objective`` (the
+        objectives sit above this module), which the Distiller calls first."""
         if self.method not in METHOD_LEARNING_RATES and (self.lr_img is None or self.lr_w is None):
             raise ValueError(
                 f"method {self.method!r} has no default learning rates: set lr_img and lr_w "
@@ -210,8 +205,6 @@ class DistillConfig(LoadsDataset):
         if not self.eval.models:
             raise ValueError("eval.models must name at least one architecture")
         check_image_size(self.image_size)
-        from .observers.registry import check_logger_names  # late, like the objectives above
-
         check_logger_names(self.log)
 
     def to_dict(self) -> dict[str, Any]:
