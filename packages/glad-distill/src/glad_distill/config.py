@@ -12,8 +12,11 @@ import dataclasses
 import math
 import types
 import typing
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
+
+from glad_eval.protocol.config import EvalConfig
 
 from .bounds import available_bounds
 from .observers.registry import check_logger_names
@@ -32,7 +35,7 @@ LR_KEYS = ("img", "w", "pixels")
 # StyleGAN-XL's reduced-precision layers on CUDA (None: the generator's own setting, fp16 when released).
 GENERATOR_PRECISIONS = (None, "fp16", "bf16", "fp32")
 
-DEFAULT_EVAL_MODELS = ("convnet", "resnet18", "vgg11", "alexnet", "vit")
+DEFAULT_EVAL_MODELS = tuple(EvalConfig.models)  # glad_eval's eval mode M
 
 
 @dataclass
@@ -55,8 +58,10 @@ class NetConfig:
 
 
 @dataclass
-class GeneratorConfig:
-    """Which generator parameterises the images, where it is split, and how its latents start."""
+class LatentGeneratorConfig:
+    """Which generator parameterises the synthetic images by latents (pixels included), where it is split, and
+    how its latents start. Not glad_generators.GeneratorConfig, the StyleGAN-XL architecture a network is
+    built from. (Called ``GeneratorConfig`` before 0.2; that name still works, with a DeprecationWarning.)"""
 
     name: str = "random-stylegan-xl"  # "pixel", "random-stylegan-xl", a file path, or a registered name
     layer: int | None = 2  # GLaD's n: latents = (F_n, w+); None = w+ only (full synthesis)
@@ -87,12 +92,18 @@ class MTTConfig:
 
 @dataclass
 class EvalSettings:
-    """Evaluation with glad_eval's protocol (periodic during distillation and after `glad run`)."""
+    """Evaluation with glad_eval's protocol (periodic during distillation and after `glad run`): the fields
+    of ``glad_eval.protocol.EvalConfig`` a run chooses, with EvalConfig's names and defaults (the manifest's
+    ``eval`` keys). The others follow the run (`eval_config`)."""
 
     models: list[str] = field(default_factory=lambda: list(DEFAULT_EVAL_MODELS))
-    num_seeds: int = 5
-    epochs: int = 1000
-    seed: int = 0
+    num_seeds: int = EvalConfig.num_seeds
+    epochs: int = EvalConfig.epochs
+    seed: int = EvalConfig.seed
+
+    def eval_config(self, **run: Any) -> EvalConfig:
+        """glad_eval's EvalConfig of these settings; ``run``: its other fields (device, dsa_strategy, ...)."""
+        return EvalConfig(**dataclasses.asdict(self), **run)
 
 
 class LoadsDataset:
@@ -133,7 +144,7 @@ class DistillConfig(LoadsDataset):
     bound: str | None = None  # how images stay in [0, 1] (bounds.py); None = the generator's default_bound
     snapshot_every: int = 0  # keep the images every N iterations in snapshots/ (0: never)
     log: list[str] = field(default_factory=list)  # extra run loggers by name, e.g. ["tensorboard"]
-    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+    generator: LatentGeneratorConfig = field(default_factory=LatentGeneratorConfig)
     net: NetConfig = field(default_factory=NetConfig)
     mtt: MTTConfig = field(default_factory=MTTConfig)
     eval: EvalSettings = field(default_factory=EvalSettings)
@@ -356,3 +367,20 @@ def _coerce(value: Any, hint: Any, name: str) -> Any:
     if hint is bool and isinstance(value, bool):
         return value
     raise ValueError(f"config key {name!r} must be of type {getattr(hint, '__name__', hint)}, got {value!r}")
+
+
+_DEPRECATED_NAMES = {"GeneratorConfig": "LatentGeneratorConfig"}
+
+
+def __getattr__(name: str) -> Any:
+    """Names kept for one release: ``GeneratorConfig`` is ``LatentGeneratorConfig`` (with a warning)."""
+    if name in _DEPRECATED_NAMES:
+        new = _DEPRECATED_NAMES[name]
+        warnings.warn(
+            f"glad_distill {name} is deprecated; use {new} (glad_generators.GeneratorConfig is the "
+            "StyleGAN-XL architecture, a different thing)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return globals()[new]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
