@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 import torch
-from glad_distill import BufferConfig, DistillConfig, Distiller, GeneratorConfig, MTTConfig, NetConfig
+from glad_distill import BufferConfig, DistillConfig, Distiller, LatentGeneratorConfig, MTTConfig, NetConfig
 from glad_distill.experts import train_experts
 from glad_distill.generators import GeneratorContext, build_generator
 from glad_eval.data import Dataset, ImageSet, load_dataset
@@ -48,7 +48,7 @@ GLAD_LAYERS_128 = {"dc": 16, "dm": 20, "mtt": 12}
 class Setting:
     device: str
     dataset: Dataset
-    generator: GeneratorConfig  # the GLaD generator (name, channels); the layer is set per method
+    generator: LatentGeneratorConfig  # the GLaD generator (name, channels); the layer is set per method
     layers: dict[str, int]
     batch_real: int
     syn_steps: int
@@ -56,7 +56,9 @@ class Setting:
 
 
 def cpu_setting() -> Setting:
-    generator = GeneratorConfig(name="random-stylegan-xl", channel_base=512, channel_max=16, chunk_size=10)
+    generator = LatentGeneratorConfig(
+        name="random-stylegan-xl", channel_base=512, channel_max=16, chunk_size=10
+    )
     return Setting("cpu", load_dataset("mnist5k"), generator, {"dc": 2, "dm": 2, "mtt": 2}, 64, 10)
 
 
@@ -73,7 +75,7 @@ def synthetic_dataset(size: int, per_class: int) -> Dataset:
 def tiny_setting() -> Setting:
     """Seconds per step on a CPU (benchmarks/gpu/check.sh --dry-run): 16 px synthetic data, a tiny
     uncalibrated generator, a narrow network, 2 student steps."""
-    generator = GeneratorConfig(
+    generator = LatentGeneratorConfig(
         name="random-stylegan-xl", channel_base=256, channel_max=8, chunk_size=10, calibrate=False
     )
     return Setting("cpu", synthetic_dataset(16, 30), generator, {"dc": 2, "dm": 2, "mtt": 2}, 16, 2, 16)
@@ -82,7 +84,7 @@ def tiny_setting() -> Setting:
 def cuda_setting() -> Setting:
     """Random 128 px images in 10 classes (timing only); the full ImageNet-128 generator configuration."""
     dataset = synthetic_dataset(128, 260)
-    generator = GeneratorConfig(
+    generator = LatentGeneratorConfig(
         name="random-stylegan-xl", channel_base=None, channel_max=None, chunk_size=10, calibrate=False
     )
     return Setting("cuda", dataset, generator, GLAD_LAYERS_128, 256, 20)
@@ -90,7 +92,7 @@ def cuda_setting() -> Setting:
 
 def step_config(setting: Setting, method: str, space: str, ipc: int, buffers: Path | None) -> DistillConfig:
     if space == "pixel":
-        generator = GeneratorConfig(name="pixel", layer=None)
+        generator = LatentGeneratorConfig(name="pixel", layer=None)
     else:
         generator = dataclasses.replace(setting.generator, layer=setting.layers[method])
     return DistillConfig(

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 from glad_distill.bounds import get_bound
-from glad_distill.config import GeneratorConfig
+from glad_distill.config import LatentGeneratorConfig as GeneratorConfig
 from glad_distill.generators import GeneratorContext, build_generator
 from glad_distill.inversion import invert, psnr, real_targets
 from glad_eval.data import load_dataset

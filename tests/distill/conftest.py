@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from glad_distill import DistillConfig, GeneratorConfig, NetConfig
+from glad_distill import DistillConfig, NetConfig
+from glad_distill import LatentGeneratorConfig as GeneratorConfig
 
 
 @pytest.fixture(scope="session")

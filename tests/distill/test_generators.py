@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 import torch
-from glad_distill.config import GeneratorConfig
+from glad_distill.config import LatentGeneratorConfig as GeneratorConfig
 from glad_distill.generators import (
     GeneratorContext,
     PixelGenerator,
@@ -165,7 +165,8 @@ def test_pixel_space_works_without_glad_generators(tmp_path):
         import sys
         sys.modules["glad_generators"] = None  # any import of it now fails
         import glad_distill
-        from glad_distill import DistillConfig, Distiller, GeneratorConfig, NetConfig
+        from glad_distill import DistillConfig, Distiller, NetConfig
+        from glad_distill import LatentGeneratorConfig as GeneratorConfig
         from glad_distill.generators import stylegan_available
         assert not stylegan_available()
         config = DistillConfig(iterations=1, batch_real=4, net=NetConfig(width=4),

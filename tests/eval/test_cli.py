@@ -129,3 +129,49 @@ def test_png_image_folder_with_an_empty_class_exits_2(tmp_path, mnist5k, capsys)
     )
     assert re.search(r"class folder .*7 holds no images", capsys.readouterr().err)
     assert not (tmp_path / "r").exists()
+
+
+def test_dsa_is_the_flag_and_dsa_strategy_still_works_with_a_warning(capsys):
+    args = build_parser().parse_args(["set", "--dsa", "flip", "--device", "cpu"])
+    assert config_from_args(args).dsa_strategy == "flip"
+    with pytest.warns(DeprecationWarning, match="--dsa-strategy is deprecated.*use --dsa"):
+        old = build_parser().parse_args(["set", "--dsa-strategy", "crop", "--device", "cpu"])
+    assert config_from_args(old).dsa_strategy == "crop"
+    assert "glad-eval: warning: --dsa-strategy is deprecated" in capsys.readouterr().err
+    default = config_from_args(build_parser().parse_args(["set", "--device", "cpu"]))
+    assert default.dsa_strategy == "color_crop_cutout_flip_scale_rotate"
+    assert "--dsa-strategy" not in build_parser().format_help()
+
+
+def test_device_defaults_to_auto_cuda_when_available_else_cpu(monkeypatch):
+    assert build_parser().parse_args(["set"]).device == "auto"
+    assert "default auto: cuda when available, else cpu" in " ".join(build_parser().format_help().split())
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert config_from_args(build_parser().parse_args(["set"])).device == "cpu"
+    assert config_from_args(build_parser().parse_args(["set", "--device", "auto"])).device == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert config_from_args(build_parser().parse_args(["set"])).device == "cuda"
+    assert config_from_args(build_parser().parse_args(["set", "--device", "cpu"])).device == "cpu"
+
+
+@pytest.mark.parametrize(
+    ("rank", "no_progress", "expected"), [(0, False, True), (1, False, False), (0, True, False)]
+)
+def test_progress_is_off_on_other_ranks(distilled_dir, monkeypatch, rank, no_progress, expected):
+    """The CLI knows the rank and --no-progress and hands the dataset loader a plain `progress` argument."""
+    import glad_eval.cli as cli
+    from glad_eval.protocol.distributed import World
+
+    seen = {}
+
+    def fake_load_dataset(name, **kwargs):
+        seen.update(kwargs)
+        raise FileNotFoundError("stop here")
+
+    monkeypatch.setattr(cli, "init_from_env", lambda device: World(rank=rank, size=2))
+    monkeypatch.setattr(cli, "load_dataset", fake_load_dataset)
+    argv = [str(distilled_dir), "--models", "mlp", "--device", "cpu"] + (
+        ["--no-progress"] if no_progress else []
+    )
+    assert main(argv) == 3
+    assert seen["progress"] is expected

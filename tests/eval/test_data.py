@@ -320,12 +320,10 @@ def test_manifest_is_valid_json_on_disk():
     assert json.loads(text)["wnids"][0] == "n01440764"
 
 
-@pytest.mark.parametrize(
-    ("progress", "rank", "shown"), [(True, None, True), (False, None, False), (True, "1", False)]
-)
-def test_imagenet_decoding_bar_follows_progress_and_rank(
-    tmp_path, monkeypatch, capsys, progress, rank, shown
-):
+@pytest.mark.parametrize(("progress", "rank", "shown"), [(True, None, True), (False, None, False)])
+def test_imagenet_decoding_bar_follows_progress(tmp_path, monkeypatch, capsys, progress, rank, shown):
+    """The loader draws its bar as the `progress` argument says (the rank is the CLIs' business: see
+    test_cli.py::test_progress_is_off_on_other_ranks)."""
     wnids = manifest()["subsets"]["imagenette"]["wnids"]
     write_fake_imagenet(tmp_path, wnids, per_class=1)
     if rank is None:
@@ -334,3 +332,30 @@ def test_imagenet_decoding_bar_follows_progress_and_rank(
         monkeypatch.setenv("RANK", rank)
     load_dataset("imagenette", root=tmp_path, image_size=32, progress=progress)
     assert ("decoding train at 32px" in capsys.readouterr().err) == shown
+
+
+def test_loaders_get_progress_as_an_argument_and_the_environment_does_not_decide(monkeypatch):
+    from glad_eval.data.registry import _REGISTRY
+
+    seen = []
+
+    def loader(*, root=None, image_size=None, download=False, progress=True):
+        seen.append(progress)
+        return "a dataset"
+
+    monkeypatch.setitem(_REGISTRY._items, "test-progress", loader)
+    monkeypatch.setenv("RANK", "3")  # not read by the loader machinery any more
+    assert load_dataset("test-progress", progress=True) == "a dataset"
+    assert load_dataset("test-progress", progress=False) == "a dataset"
+    assert seen == [True, False]
+
+
+def test_a_loader_without_progress_still_loads_with_a_deprecation_warning(monkeypatch):
+    from glad_eval.data.registry import _REGISTRY
+
+    def old_loader(*, root=None, image_size=None, download=False):
+        return ("old", image_size)
+
+    monkeypatch.setitem(_REGISTRY._items, "test-old-loader", old_loader)
+    with pytest.warns(DeprecationWarning, match="add `progress: bool = True`"):
+        assert load_dataset("test-old-loader", image_size=8, progress=False) == ("old", 8)

@@ -6,7 +6,8 @@
 ...
 """
 
-from .config import BufferConfig, DistillConfig, EvalSettings, GeneratorConfig, MTTConfig, NetConfig
+from . import config as _config
+from .config import BufferConfig, DistillConfig, EvalSettings, LatentGeneratorConfig, MTTConfig, NetConfig
 from .distiller import Distiller, NonFiniteLossError, RunResult
 from .presets import available_presets, load_preset
 
@@ -17,7 +18,7 @@ __all__ = [
     "DistillConfig",
     "Distiller",
     "EvalSettings",
-    "GeneratorConfig",
+    "LatentGeneratorConfig",
     "MTTConfig",
     "NetConfig",
     "NonFiniteLossError",
@@ -25,3 +26,10 @@ __all__ = [
     "available_presets",
     "load_preset",
 ]
+
+
+def __getattr__(name: str):
+    """``GeneratorConfig``: the deprecated name of ``LatentGeneratorConfig`` (warns; see .config)."""
+    if name in _config._DEPRECATED_NAMES:
+        return getattr(_config, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,10 +12,14 @@ import dataclasses
 import math
 import types
 import typing
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+from glad_eval.protocol.config import EvalConfig
+
 from .bounds import available_bounds
+from .observers.registry import check_logger_names
 
 # Default learning rates per method and latent group: "img" for GLaD's f-latents, "w" for w+ (spec
 # glad_method.md §1), "pixels" for pixel-space runs. The pixel rates are those of the source papers (DC 0.1,
@@ -31,7 +35,7 @@ LR_KEYS = ("img", "w", "pixels")
 # StyleGAN-XL's reduced-precision layers on CUDA (None: the generator's own setting, fp16 when released).
 GENERATOR_PRECISIONS = (None, "fp16", "bf16", "fp32")
 
-DEFAULT_EVAL_MODELS = ("convnet", "resnet18", "vgg11", "alexnet", "vit")
+DEFAULT_EVAL_MODELS = tuple(EvalConfig.models)  # glad_eval's eval mode M
 
 
 @dataclass
@@ -54,8 +58,10 @@ class NetConfig:
 
 
 @dataclass
-class GeneratorConfig:
-    """Which generator parameterises the images, where it is split, and how its latents start."""
+class LatentGeneratorConfig:
+    """Which generator parameterises the synthetic images by latents (pixels included), where it is split, and
+    how its latents start. Not glad_generators.GeneratorConfig, the StyleGAN-XL architecture a network is
+    built from. (Called ``GeneratorConfig`` before 0.2; that name still works, with a DeprecationWarning.)"""
 
     name: str = "random-stylegan-xl"  # "pixel", "random-stylegan-xl", a file path, or a registered name
     layer: int | None = 2  # GLaD's n: latents = (F_n, w+); None = w+ only (full synthesis)
@@ -86,12 +92,18 @@ class MTTConfig:
 
 @dataclass
 class EvalSettings:
-    """Evaluation with glad_eval's protocol (periodic during distillation and after `glad run`)."""
+    """Evaluation with glad_eval's protocol (periodic during distillation and after `glad run`): the fields
+    of ``glad_eval.protocol.EvalConfig`` a run chooses, with EvalConfig's names and defaults (the manifest's
+    ``eval`` keys). The others follow the run (`eval_config`)."""
 
     models: list[str] = field(default_factory=lambda: list(DEFAULT_EVAL_MODELS))
-    num_seeds: int = 5
-    epochs: int = 1000
-    seed: int = 0
+    num_seeds: int = EvalConfig.num_seeds
+    epochs: int = EvalConfig.epochs
+    seed: int = EvalConfig.seed
+
+    def eval_config(self, **run: Any) -> EvalConfig:
+        """glad_eval's EvalConfig of these settings; ``run``: its other fields (device, dsa_strategy, ...)."""
+        return EvalConfig(**dataclasses.asdict(self), **run)
 
 
 class LoadsDataset:
@@ -132,7 +144,7 @@ class DistillConfig(LoadsDataset):
     bound: str | None = None  # how images stay in [0, 1] (bounds.py); None = the generator's default_bound
     snapshot_every: int = 0  # keep the images every N iterations in snapshots/ (0: never)
     log: list[str] = field(default_factory=list)  # extra run loggers by name, e.g. ["tensorboard"]
-    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+    generator: LatentGeneratorConfig = field(default_factory=LatentGeneratorConfig)
     net: NetConfig = field(default_factory=NetConfig)
     mtt: MTTConfig = field(default_factory=MTTConfig)
     eval: EvalSettings = field(default_factory=EvalSettings)
@@ -144,15 +156,9 @@ class DistillConfig(LoadsDataset):
         return METHOD_LEARNING_RATES[self.method][key] if override is None else override
 
     def validate(self) -> None:
-        """Raise ValueError naming the first bad field; called before any work starts."""
-        from .objectives.registry import available_objectives  # late: the objectives import this module
-
-        methods = available_objectives()
-        if self.method not in methods:
-            raise ValueError(
-                f"method must be one of {', '.join(methods)}, got {self.method!r} (add one with "
-                "glad_distill.objectives.register_objective)"
-            )
+        """Raise ValueError naming the first bad field; called before any work starts. The method's name is
+        checked against the objective registry by ``glad_distill.objectives.check_objective`` (the
+        objectives sit above this module), which the Distiller calls first."""
         if self.method not in METHOD_LEARNING_RATES and (self.lr_img is None or self.lr_w is None):
             raise ValueError(
                 f"method {self.method!r} has no default learning rates: set lr_img and lr_w "
@@ -210,8 +216,6 @@ class DistillConfig(LoadsDataset):
         if not self.eval.models:
             raise ValueError("eval.models must name at least one architecture")
         check_image_size(self.image_size)
-        from .observers.registry import check_logger_names  # late, like the objectives above
-
         check_logger_names(self.log)
 
     def to_dict(self) -> dict[str, Any]:
@@ -363,3 +367,20 @@ def _coerce(value: Any, hint: Any, name: str) -> Any:
     if hint is bool and isinstance(value, bool):
         return value
     raise ValueError(f"config key {name!r} must be of type {getattr(hint, '__name__', hint)}, got {value!r}")
+
+
+_DEPRECATED_NAMES = {"GeneratorConfig": "LatentGeneratorConfig"}
+
+
+def __getattr__(name: str) -> Any:
+    """Names kept for one release: ``GeneratorConfig`` is ``LatentGeneratorConfig`` (with a warning)."""
+    if name in _DEPRECATED_NAMES:
+        new = _DEPRECATED_NAMES[name]
+        warnings.warn(
+            f"glad_distill {name} is deprecated; use {new} (glad_generators.GeneratorConfig is the "
+            "StyleGAN-XL architecture, a different thing)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return globals()[new]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -49,7 +49,7 @@ from .image_stats import image_statistics, real_saturated_fraction, saturation_w
 from .initialisation import initial_latents
 from .manifest import environment, package_versions, write_manifest
 from .manifest_config import recorded_config
-from .objectives import ObjectiveContext, SyntheticBatch, build_objective
+from .objectives import ObjectiveContext, SyntheticBatch, build_objective, check_objective
 from .observers import LoggerContext, RunLogger, StepRecord, build_loggers
 from .run_dir import RESUMABLE_OVERRIDES, open_run_dir
 
@@ -95,6 +95,7 @@ class Distiller:
         on_iteration: Callable[[int], None] | None = None,
         loggers: list[RunLogger] | None = None,
     ):
+        check_objective(config.method)
         config.validate()
         self.config = config
         self.run_dir = Path(run_dir)
@@ -105,7 +106,9 @@ class Distiller:
         checkpoint = self._check_run_dir(resume)
         started = time.perf_counter()
         if dataset is None:
-            dataset = load_dataset(config.dataset, **config.dataset_options(), progress=progress)
+            dataset = load_dataset(
+                config.dataset, **config.dataset_options(), progress=progress and self.group.is_main
+            )
         self.dataset = dataset
         self.generator = build_generator(GeneratorContext(self.dataset, config.generator, self.device))
         self.bound = get_bound(config.bound or default_bound(self.generator))
@@ -234,8 +237,7 @@ class Distiller:
         for name, grad in zip(self.latent_names, grads, strict=True):
             if not torch.isfinite(grad).all():
                 bad.append(f"the gradient of latent {name!r} has NaN/inf")
-        pending_ok = getattr(self.objective, "pending_is_finite", lambda: True)()
-        if not pending_ok:
+        if not self.objective.pending_is_finite():
             bad.append("the objective's own gradient (e.g. MTT's syn_lr) has NaN/inf")
         if bad:
             raise NonFiniteLossError(

@@ -13,7 +13,7 @@ from typing import Any
 from .config import DistillConfig
 
 _STYLEGAN = ("name", "layer", "init", "chunk_size", "precision", "class_map", "avg_w_samples")
-# generator kind -> the GeneratorConfig fields that apply to it
+# generator kind -> the LatentGeneratorConfig fields that apply to it
 APPLICABLE_GENERATOR_SETTINGS: dict[str, tuple[str, ...]] = {
     "pixel": ("name", "init"),
     "stylegan-xl": _STYLEGAN,  # a file, or a registered StyleGAN-like module

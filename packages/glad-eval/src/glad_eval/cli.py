@@ -17,8 +17,10 @@ from .augment import DEFAULT_STRATEGY
 from .data import available_datasets, load_dataset
 from .distributed import join_process_group
 from .errors import OutputError, add_debug_flag, debug_requested, run_guarded
+from .flags import DEVICE_HELP, DSA_HELP, add_deprecated_alias
 from .plugins import PLUGIN_FLAG, PLUGIN_HELP, load_requested_plugins
 from .protocol import EvalConfig, evaluate, evaluate_real_train_set
+from .protocol.config import AUTO_DEVICE, resolve_device
 from .tensorboard import CurveLogger, require_tensorboard
 
 DEFAULT_DATASET = "mnist5k"
@@ -79,9 +81,10 @@ def build_parser(prog: str = "glad-eval") -> argparse.ArgumentParser:
         help="architecture option, e.g. convnet.depth=3 or convnet.norm=batchnorm; repeatable",
     )
     p.add_argument("--distill-model", default="convnet", help="architecture left out of the cross-arch mean")
-    p.add_argument("--dsa-strategy", default=DEFAULT_STRATEGY, help="DSA families joined by '_' (or 'none')")
+    p.add_argument("--dsa", default=DEFAULT_STRATEGY, help=DSA_HELP)
+    add_deprecated_alias(p, "--dsa-strategy", "--dsa", dest="dsa")
     p.add_argument("--seed", type=int, default=0, help="base seed of every model's init, shuffling and DSA")
-    p.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda if available)")
+    p.add_argument("--device", default=AUTO_DEVICE, help=DEVICE_HELP)
     p.add_argument("--out", help="write results.json and results.csv into this directory")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument(PLUGIN_FLAG, action="append", default=[], metavar="MODULE", help=PLUGIN_HELP)
@@ -130,7 +133,6 @@ def config_from_args(args: argparse.Namespace) -> EvalConfig:
         if args.models
         else models.EVAL_MODES[args.eval_mode]
     )
-    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     return EvalConfig(
         models=names,
         num_seeds=args.seeds,
@@ -139,9 +141,9 @@ def config_from_args(args: argparse.Namespace) -> EvalConfig:
         lrs=_parse_lrs(args.lr, names),
         model_kwargs=_parse_model_options(args.model_option),
         distill_model=args.distill_model,
-        dsa_strategy=args.dsa_strategy,
+        dsa_strategy=args.dsa,
         seed=args.seed,
-        device=device,
+        device=resolve_device(args.device),
     )
 
 
@@ -204,7 +206,7 @@ def _run(args: argparse.Namespace) -> int:
         root=args.data_root,
         image_size=args.image_size,
         download=args.download,
-        progress=not args.no_progress,
+        progress=not args.no_progress and world.is_main,
     )
     curves = CurveLogger(args.out, rank=world.rank) if args.log == "tensorboard" else None
     try:

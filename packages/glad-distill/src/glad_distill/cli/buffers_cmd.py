@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from glad_eval.plugins import PLUGIN_FLAG, PLUGIN_HELP
+from glad_eval.protocol.config import AUTO_DEVICE, resolve_device
 
 from ..config import BufferConfig, merge_dicts
 from ..experts import train_experts
@@ -22,9 +23,8 @@ def add_buffers_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_buffers(args: argparse.Namespace) -> int:
-    config = BufferConfig.from_dict(
-        merge_dicts(BufferConfig().to_dict(), overrides_from(args, BUFFER_OPTIONS))
-    )
+    overrides = {"device": resolve_device(AUTO_DEVICE), **overrides_from(args, BUFFER_OPTIONS)}
+    config = BufferConfig.from_dict(merge_dicts(BufferConfig().to_dict(), overrides))
     out = args.out or Path("buffers") / f"{config.dataset}-{config.net.architecture}"
     buffers = train_experts(config, out, progress=not args.no_progress)
     print(f"{buffers.num_experts} experts x {buffers.epochs} epochs in {out}")

@@ -7,11 +7,12 @@ import time
 from pathlib import Path
 
 from glad_eval.plugins import PLUGIN_FLAG, PLUGIN_HELP
+from glad_eval.protocol.config import AUTO_DEVICE, resolve_device
 
 from ..baseline import BASELINE_NAME, comparison_table
 from ..config import DistillConfig, merge_dicts
 from ..distiller import Distiller
-from ..presets import DEFAULT_PRESET, available_presets, load_preset
+from ..presets import DEFAULT_PRESET, available_presets, load_preset, preset_dict
 from ..run_dir import resume_config
 from .options import DISTILL_OPTIONS, add_options, overrides_from
 
@@ -54,6 +55,8 @@ def config_from_args(args: argparse.Namespace) -> DistillConfig:
             raise ValueError("--resume needs --out RUN_DIR (the run to continue)")
         stored = resume_config(args.out)
         return DistillConfig.from_dict(merge_dicts(stored, overrides))
+    if "device" not in preset_dict(args.preset):
+        overrides.setdefault("device", resolve_device(AUTO_DEVICE))  # --device's default
     return load_preset(args.preset, overrides)
 
 

@@ -7,6 +7,9 @@ import argparse
 from dataclasses import dataclass
 from typing import Any
 
+from glad_eval.flags import DEVICE_HELP, DSA_HELP
+from glad_eval.protocol.config import resolve_device
+
 
 def _csv(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
@@ -90,13 +93,13 @@ DISTILL_OPTIONS = (
         "keep the images every N iterations in RUN/snapshots/ (0: never; glad run: iterations/20)",
     ),
     Option("--log", "log", _csv, "run loggers, comma-separated: tensorboard (event files in the run dir)"),
-    Option("--device", "device", str, "cpu, cuda or cuda:K"),
+    Option("--device", "device", resolve_device, DEVICE_HELP + "; --resume keeps the run's"),
     Option("--seed", "seed", int, "the run's seed (every random draw derives from it)"),
     Option("--lr-img", "lr_img", float, "learning rate of F (or pixels); default per method"),
     Option("--lr-w", "lr_w", float, "learning rate of w+; default per method"),
     Option("--momentum", "momentum", float, "SGD momentum of the latents"),
     Option("--batch-real", "batch_real", int, "real images per class and iteration (DC, DM)"),
-    Option("--dsa", "dsa_strategy", str, "DSA strategy, e.g. color_crop_cutout_flip_scale_rotate, or none"),
+    Option("--dsa", "dsa_strategy", str, DSA_HELP),
     Option("--chunk-size", "generator.chunk_size", int, "images per generator re-render (memory vs speed)"),
     Option(
         "--precision",
@@ -129,9 +132,9 @@ BUFFER_OPTIONS = (
     Option("--epochs", "epochs", int, "epochs per expert"),
     Option("--lr", "lr", float, "expert SGD learning rate (no momentum)"),
     Option("--batch-size", "batch_size", int, "expert minibatch size"),
-    Option("--dsa", "dsa_strategy", str, "DSA strategy or none"),
+    Option("--dsa", "dsa_strategy", str, DSA_HELP),
     Option("--seed", "seed", int, "seed of the experts' initialisation and shuffling"),
-    Option("--device", "device", str, "cpu, cuda or cuda:K"),
+    Option("--device", "device", resolve_device, DEVICE_HELP),
     *NET_OPTIONS,
 )
 

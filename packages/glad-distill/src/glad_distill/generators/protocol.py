@@ -12,7 +12,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import torch
 
-from ..config import LR_KEYS, GeneratorConfig
+from ..config import LR_KEYS, LatentGeneratorConfig
 
 
 @runtime_checkable
@@ -58,7 +58,7 @@ class GeneratorContext:
     """What a generator factory may use: the dataset being distilled, the generator config, the device."""
 
     dataset: Any  # a glad_eval Dataset (num_classes, channels, image_size, mean, std, normalize, real_batch)
-    config: GeneratorConfig
+    config: LatentGeneratorConfig
     device: torch.device
 
 

@@ -6,7 +6,7 @@ from .distances import layerwise_cosine_distance
 from .dm import DistributionMatching
 from .mtt import TrajectoryMatching
 from .per_class import PerClassMatching
-from .registry import available_objectives, build_objective, register_objective
+from .registry import available_objectives, build_objective, check_objective, register_objective
 
 __all__ = [
     "DistributionMatching",
@@ -20,6 +20,7 @@ __all__ = [
     "TrajectoryMatching",
     "available_objectives",
     "build_objective",
+    "check_objective",
     "layerwise_cosine_distance",
     "register_objective",
 ]

@@ -49,6 +49,12 @@ class Objective(Protocol):
         """Apply the objective's own pending updates (e.g. MTT's syn_lr) once the step proved finite."""
         ...
 
+    def pending_is_finite(self) -> bool:
+        """Whether the update `commit` would apply is finite (no NaN/inf); True when there is none. The
+        distiller checks it with the latents' gradients and stops the run before applying a bad step.
+        Subclasses of `Objective` without state of their own inherit this default."""
+        return True
+
     def state_dict(self) -> dict[str, Any]: ...
 
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
@@ -82,6 +88,9 @@ class StatelessObjective:
 
     def commit(self) -> None:
         pass
+
+    def pending_is_finite(self) -> bool:
+        return True
 
     def state_dict(self) -> dict[str, Any]:
         return {}

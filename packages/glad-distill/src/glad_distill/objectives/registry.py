@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import torch
 from glad_eval.augment import DSA
 from glad_eval.registry import Registry
 
+from ..experts import ExpertBuffers, student_description
 from ..networks import random_network
 from .base import Objective, ObjectiveContext, RealData
 from .dc import GradientMatching
@@ -29,9 +31,33 @@ def available_objectives() -> list[str]:
     return _REGISTRY.names()
 
 
+def check_objective(name: str) -> None:
+    """ValueError naming the registered objectives unless ``name`` is one (``DistillConfig.method``)."""
+    if name not in _REGISTRY:
+        raise ValueError(
+            f"method must be one of {', '.join(available_objectives())}, got {name!r} (add one with "
+            "glad_distill.objectives.register_objective)"
+        )
+
+
 def build_objective(context: ObjectiveContext) -> Objective:
-    """The objective named by `context.config.method`; ValueError listing the methods if unknown."""
-    return _REGISTRY.get(context.config.method)(context)
+    """The objective ``context.config.method`` built by its registered factory."""
+    check_objective(context.config.method)
+    objective = _REGISTRY.get(context.config.method)(context)
+    if not hasattr(objective, "pending_is_finite"):  # deprecated: objectives written before 0.2
+        warnings.warn(
+            f"objective {context.config.method!r} ({type(objective).__name__}) has no pending_is_finite(); "
+            "it is part of the Objective protocol now: define it (or subclass "
+            "glad_distill.objectives.Objective); assuming True for this release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        objective.pending_is_finite = _always_finite
+    return objective
+
+
+def _always_finite() -> bool:
+    return True
 
 
 def _network_factory(context: ObjectiveContext) -> Callable[[torch.Generator], torch.nn.Module]:
@@ -68,8 +94,6 @@ register_objective("dm")(_per_class(DistributionMatching))
 
 @register_objective("mtt")
 def _mtt(context: ObjectiveContext) -> Objective:
-    from ..experts import ExpertBuffers, student_description
-
     config = context.config
     experts = ExpertBuffers.open(config.mtt.buffers)
     experts.check_student(

@@ -91,7 +91,7 @@ def load_cifar(name: str, *, root: Path | None, image_size: int | None, download
 def _register_sources() -> None:
     for name in SOURCES:
 
-        def loader(*, root=None, image_size=None, download=False, _name=name) -> Dataset:
+        def loader(*, root=None, image_size=None, download=False, progress=True, _name=name) -> Dataset:
             return load_cifar(_name, root=root, image_size=image_size, download=download)
 
         register_dataset(name, aliases=(name.replace("cifar", "cifar-"),))(loader)

@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 
 from .cache import cached_split, fingerprint
 from .dataset import Dataset, ImageSet
-from .registry import register_dataset, show_progress
+from .registry import register_dataset
 from .stats import IMAGENET_MEAN, IMAGENET_STD
 from .transforms import resize_center_crop
 
@@ -69,10 +69,10 @@ def _decode(path: Path, size: int) -> np.ndarray:
         raise ValueError(f"ImageNet image {path} cannot be read ({exc}); replace or remove it") from exc
 
 
-def load_split(split_dir: Path, wnids: list[str], size: int, *, progress: bool | None = None) -> ImageSet:
+def load_split(split_dir: Path, wnids: list[str], size: int, *, progress: bool = True) -> ImageSet:
     """Decode every image of ``wnids`` under ``split_dir`` at ``size`` px (threads); label = index in wnids.
 
-    ``progress``: show a bar (None: as `load_dataset` was asked, and only on rank 0).
+    ``progress``: show a decoding bar (the caller decides; the CLIs pass False off rank 0).
 
     With ``GLAD_CACHE_DIR`` set, the decoded split is cached there (keyed by a fingerprint of the files).
     """
@@ -86,7 +86,7 @@ def load_split(split_dir: Path, wnids: list[str], size: int, *, progress: bool |
                 tqdm(
                     pool.map(lambda p: _decode(p, size), paths),
                     total=len(paths),
-                    disable=not (show_progress() if progress is None else progress),
+                    disable=not progress,
                     desc=f"decoding {split_dir.name} at {size}px",
                     unit="img",
                 )
@@ -96,7 +96,9 @@ def load_split(split_dir: Path, wnids: list[str], size: int, *, progress: bool |
     return cached_split(f"imagenet/{split_dir.name}-{size}px-{fingerprint(paths)}", decode_all)
 
 
-def load_subset(subset: str, *, root: Path | None, image_size: int | None, download: bool = False) -> Dataset:
+def load_subset(
+    subset: str, *, root: Path | None, image_size: int | None, download: bool = False, progress: bool = True
+) -> Dataset:
     """Load ImageNet subset ``subset`` (a manifest key) from ``root`` at ``image_size`` px."""
     info = manifest()["subsets"][subset]
     if download:
@@ -128,8 +130,8 @@ def load_subset(subset: str, *, root: Path | None, image_size: int | None, downl
         mean=IMAGENET_MEAN,
         std=IMAGENET_STD,
         class_names=[names[i] for i in info["indices"]],
-        train=load_split(root / "train", wnids, size),
-        test=load_split(root / "val", wnids, size),
+        train=load_split(root / "train", wnids, size, progress=progress),
+        test=load_split(root / "val", wnids, size, progress=progress),
         class_indices=list(info["indices"]),
     )
 
@@ -138,8 +140,8 @@ def _register_subsets() -> None:
     for key, info in manifest()["subsets"].items():
         aliases = tuple(info["aliases"]) + ((f"imagenet-{key}",) if not key.startswith("imagenet-") else ())
 
-        def loader(*, root=None, image_size=None, download=False, _key=key) -> Dataset:
-            return load_subset(_key, root=root, image_size=image_size, download=download)
+        def loader(*, root=None, image_size=None, download=False, progress=True, _key=key) -> Dataset:
+            return load_subset(_key, root=root, image_size=image_size, download=download, progress=progress)
 
         loader.__doc__ = f"{info['title']}: ImageNet classes {info['indices']}."
         register_dataset(key, aliases=aliases)(loader)

