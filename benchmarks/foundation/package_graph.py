@@ -29,7 +29,11 @@ def code_lines(source: str) -> int:
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
             first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
                 doc_lines.update(range(first.lineno, first.end_lineno + 1))
     lines: set[int] = set()
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
@@ -149,7 +153,9 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     figures = measure(args.root)
-    print(f"{'package':18}{'py files':>9}{'py lines':>10}{'code lines':>12}{'C++/CUDA lines':>16}  cycles (late too)")
+    print(
+        f"{'package':18}{'py files':>9}{'py lines':>10}{'code lines':>12}{'C++/CUDA lines':>16}  cycles (late too)"
+    )
     for pkg in PACKAGES.values():
         f = figures[pkg]
         print(f"{pkg:18}{f['python_files']:>9}{f['python_lines']:>10}{f['python_code_lines']:>12}"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from glad_eval.cli import main as eval_main
 from glad_eval.errors import ExitCode, add_debug_flag, debug_requested, register_failure, run_guarded
 from glad_eval.plugins import load_requested_plugins
 
 from ..distiller import NonFiniteLossError
+from ..generators.stylegan import UnsafePickleError
 from .buffers_cmd import add_buffers_arguments, run_buffers
 from .distill_cmd import add_distill_arguments, run_distill, run_run
 from .export_cmd import add_export_arguments, run_export
@@ -59,18 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
 def register_failures() -> None:
     """glad-distill's own expected failures (on top of glad_eval.errors.FAILURES)."""
     register_failure(NonFiniteLossError, ExitCode.STOPPED)
-    try:
-        from glad_generators.persistence.safe_unpickler import UnsafePickleError
-    except ImportError:  # glad-generators is optional
-        return
-    register_failure(UnsafePickleError, ExitCode.REFUSED, UNSAFE_PICKLE_FIX)
+    if UnsafePickleError is not None:  # glad-generators is optional
+        register_failure(UnsafePickleError, ExitCode.REFUSED, UNSAFE_PICKLE_FIX)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["eval"] or argv[:2] == ["--debug", "eval"]:
-        from glad_eval.cli import main as eval_main
-
         return eval_main(argv[1:] if argv[0] == "eval" else [*argv[2:], "--debug"])
     try:  # first, so plug-in datasets, architectures, generators and objectives are registered
         load_requested_plugins(argv)

@@ -20,8 +20,10 @@ from .protocol import GeneratorContext
 
 try:  # the optional "stylegan" extra: pixel space and user generators work without it
     import glad_generators
+    from glad_generators.persistence.safe_unpickler import UnsafePickleError
 except ImportError:
     glad_generators = None
+    UnsafePickleError = None  # nothing can raise it without glad-generators
 
 STYLEGAN_INITS = ("random", "avg_w", "rand_f", "real")
 

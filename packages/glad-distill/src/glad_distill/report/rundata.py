@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from glad_eval.artifacts import load_distilled
 
 from ..artifacts import IMAGES_FILE
 from ..manifest import MANIFEST_FILE, read_manifest
@@ -82,8 +83,6 @@ class RunData:
 
 def load_run(path: str | Path) -> RunData:
     """Read a run directory; ValueError with the fix when `path` is not one."""
-    from glad_eval.artifacts import load_distilled
-
     path = Path(path)
     if not path.is_dir() or not (path / MANIFEST_FILE).is_file():
         raise ValueError(
