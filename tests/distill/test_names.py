@@ -21,7 +21,8 @@ from glad_eval.protocol import EvalConfig
 def test_generator_config_is_the_deprecated_name_of_latent_generator_config(module):
     import importlib
 
-    with pytest.warns(DeprecationWarning, match="GeneratorConfig is deprecated; use LatentGeneratorConfig"):
+    new_name = "use glad_distill.LatentGeneratorConfig"
+    with pytest.warns(DeprecationWarning, match=f"GeneratorConfig is deprecated.*{new_name}"):
         old = importlib.import_module(module).GeneratorConfig
     assert old is LatentGeneratorConfig
     assert isinstance(DistillConfig().generator, LatentGeneratorConfig)
@@ -70,7 +71,7 @@ class _Subclass(Objective):
 def test_pending_is_finite_is_part_of_the_objective_protocol(monkeypatch):
     assert _Subclass().pending_is_finite() is True
     assert StatelessObjective().pending_is_finite() is True
-    monkeypatch.setitem(_REGISTRY._factories, "test-duck", lambda context: _Duck())
+    monkeypatch.setitem(_REGISTRY._items, "test-duck", lambda context: _Duck())
     context = type("Context", (), {"config": DistillConfig(method="test-duck")})()
     with pytest.warns(DeprecationWarning, match="has no pending_is_finite"):
         objective = build_objective(context)

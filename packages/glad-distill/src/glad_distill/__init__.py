@@ -30,6 +30,6 @@ __all__ = [
 
 def __getattr__(name: str):
     """``GeneratorConfig``: the deprecated name of ``LatentGeneratorConfig`` (warns; see .config)."""
-    if name in _config._DEPRECATED_NAMES:
-        return getattr(_config, name)
+    if name == "GeneratorConfig":
+        return _config.__getattr__(name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

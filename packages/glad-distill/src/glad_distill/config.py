@@ -12,10 +12,10 @@ import dataclasses
 import math
 import types
 import typing
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+from glad_eval.deprecation import renamed
 from glad_eval.protocol.config import EvalConfig
 
 from .bounds import available_bounds
@@ -369,18 +369,13 @@ def _coerce(value: Any, hint: Any, name: str) -> Any:
     raise ValueError(f"config key {name!r} must be of type {getattr(hint, '__name__', hint)}, got {value!r}")
 
 
-_DEPRECATED_NAMES = {"GeneratorConfig": "LatentGeneratorConfig"}
-
-
-def __getattr__(name: str) -> Any:
-    """Names kept for one release: ``GeneratorConfig`` is ``LatentGeneratorConfig`` (with a warning)."""
-    if name in _DEPRECATED_NAMES:
-        new = _DEPRECATED_NAMES[name]
-        warnings.warn(
-            f"glad_distill {name} is deprecated; use {new} (glad_generators.GeneratorConfig is the "
-            "StyleGAN-XL architecture, a different thing)",
-            DeprecationWarning,
-            stacklevel=2,
+__getattr__ = renamed(
+    __name__,
+    {
+        "GeneratorConfig": (
+            "glad_distill.LatentGeneratorConfig (glad_generators.GeneratorConfig is the StyleGAN-XL "
+            "architecture, a different thing)",
+            LatentGeneratorConfig,
         )
-        return globals()[new]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    },
+)

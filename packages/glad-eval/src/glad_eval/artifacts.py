@@ -22,7 +22,7 @@ from PIL import Image
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
-from ._deprecated import moved_names
+from .deprecation import renamed
 from .errors import OutputError
 from .fileio import atomic_write_with, ensure_directory, temporary_path
 from .images import image01_to_pil, uint8_to_images01
@@ -253,4 +253,4 @@ def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-." else "_" for ch in name).strip("_") or "class"
 
 
-__getattr__ = moved_names(__name__, {"FILENAME": (IMAGES_FILE, "glad_eval.artifacts.IMAGES_FILE")})
+__getattr__ = renamed(__name__, {"FILENAME": ("glad_eval.artifacts.IMAGES_FILE", IMAGES_FILE)})

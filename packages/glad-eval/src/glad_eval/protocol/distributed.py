@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import distributed as _distributed
-from .._deprecated import moved_names
+from ..deprecation import renamed
 
 
 @dataclass(frozen=True)
@@ -16,18 +16,18 @@ class _World(_distributed.ProcessGroup):
         return self.world_size
 
 
-__getattr__ = moved_names(
+__getattr__ = renamed(
     __name__,
     {
-        "World": (_World, "glad_eval.distributed.ProcessGroup (size -> world_size)"),
-        "current_world": (_distributed.current_process_group, "glad_eval.distributed.current_process_group"),
-        "init_from_env": (_distributed.join_process_group, "glad_eval.distributed.join_process_group"),
+        "World": ("glad_eval.distributed.ProcessGroup (size -> world_size)", _World),
+        "current_world": ("glad_eval.distributed.current_process_group", _distributed.current_process_group),
+        "init_from_env": ("glad_eval.distributed.join_process_group", _distributed.join_process_group),
         "launched_by_torchrun": (
-            _distributed.launched_by_torchrun,
             "glad_eval.distributed.launched_by_torchrun",
+            _distributed.launched_by_torchrun,
         ),
-        "rank_device": (_distributed.rank_device, "glad_eval.distributed.rank_device"),
-        "shard": (lambda jobs, world: world.shard(jobs), "glad_eval.distributed.ProcessGroup.shard"),
-        "gather": (lambda items, world: world.gather(items), "glad_eval.distributed.ProcessGroup.gather"),
+        "rank_device": ("glad_eval.distributed.rank_device", _distributed.rank_device),
+        "shard": ("glad_eval.distributed.ProcessGroup.shard", lambda jobs, world: world.shard(jobs)),
+        "gather": ("glad_eval.distributed.ProcessGroup.gather", lambda items, world: world.gather(items)),
     },
 )

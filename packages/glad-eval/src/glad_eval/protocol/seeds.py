@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from .. import seeding as _seeding
-from .._deprecated import moved_names
+from ..deprecation import renamed
 
-__getattr__ = moved_names(
+__getattr__ = renamed(
     __name__,
     {
-        "derive_seed": (_seeding.derive_seed, "glad_eval.seeding.derive_seed"),
-        "job_generator": (_seeding.job_generator, "glad_eval.seeding.job_generator"),
+        "derive_seed": ("glad_eval.seeding.derive_seed", _seeding.derive_seed),
+        "job_generator": ("glad_eval.seeding.job_generator", _seeding.job_generator),
     },
 )
