@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from glad_eval.flags import DEVICE_HELP
+from glad_eval.protocol.config import AUTO_DEVICE, resolve_device
+
 from ..report import ReportOptions, build_report
 
 
@@ -23,7 +26,7 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--evolution-frames", type=int, default=8, help="snapshots shown per run")
     parser.add_argument("--data-root", default=None, help="where the datasets live (default: each run's)")
-    parser.add_argument("--device", default="cpu", help="device of the neighbour search")
+    parser.add_argument("--device", default=AUTO_DEVICE, help=f"neighbour search device: {DEVICE_HELP}")
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -32,7 +35,7 @@ def run_report(args: argparse.Namespace) -> int:
         neighbour_images=args.neighbour_images,
         evolution_frames=args.evolution_frames,
         data_root=args.data_root,
-        device=args.device,
+        device=resolve_device(args.device),
     )
     out = build_report(args.runs, args.out, options)
     print(f"report: {out}")
