@@ -160,7 +160,7 @@ def test_device_defaults_to_auto_cuda_when_available_else_cpu(monkeypatch):
 def test_progress_is_off_on_other_ranks(distilled_dir, monkeypatch, rank, no_progress, expected):
     """The CLI knows the rank and --no-progress and hands the dataset loader a plain `progress` argument."""
     import glad_eval.cli as cli
-    from glad_eval.protocol.distributed import World
+    from glad_eval.distributed import ProcessGroup
 
     seen = {}
 
@@ -168,7 +168,7 @@ def test_progress_is_off_on_other_ranks(distilled_dir, monkeypatch, rank, no_pro
         seen.update(kwargs)
         raise FileNotFoundError("stop here")
 
-    monkeypatch.setattr(cli, "init_from_env", lambda device: World(rank=rank, size=2))
+    monkeypatch.setattr(cli, "join_process_group", lambda device: ProcessGroup(rank=rank, world_size=2))
     monkeypatch.setattr(cli, "load_dataset", fake_load_dataset)
     argv = [str(distilled_dir), "--models", "mlp", "--device", "cpu"] + (
         ["--no-progress"] if no_progress else []
