@@ -34,7 +34,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 def strip(x):
     if isinstance(x, dict):
-        return {k: strip(v) for k, v in x.items() if not any(t in k for t in ("time", "date", "wall", "path", "host", "version", "created", "duration"))}
+        return {k: strip(v) for k, v in x.items() if not any(t in k for t in ("time", "date", "wall", "path", "host", "version", "created", "duration", "seconds"))}
     if isinstance(x, list):
         return [strip(v) for v in x]
     return x
