@@ -29,7 +29,7 @@ def test_function_trains_on_every_training_image(mnist5k):
 def test_cli_writes_results_for_the_real_train_set(tmp_path, mnist5k, capsys):
     out = tmp_path / "whole"
     argv = ["--real-train-set", "--dataset", "mnist5k", "--models", "mlp", "--seeds", "1", "--epochs", "1",
-            "--lr", "0.05", "--batch-size", "64", "--dsa-strategy", "none", "--device", "cpu",
+            "--lr", "0.05", "--batch-size", "64", "--dsa", "none", "--device", "cpu",
             "--distill-model", "mlp", "--out", str(out), "--no-progress"]  # fmt: skip
     assert main(argv) == 0
     data = json.loads((out / "results.json").read_text())

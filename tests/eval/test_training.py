@@ -14,8 +14,9 @@ from .helpers import make_dataset
 
 def small_model(**kw) -> nn.Module:
     """A width-8 ConvNet for 3 classes of 3 x 16 x 16 images (kw: more build options)."""
-    return models.build("convnet", num_classes=3, in_channels=3, image_size=16, generator=torch.Generator(),
-                        width=8, **kw)  # fmt: skip
+    return models.build_architecture(
+        "convnet", num_classes=3, in_channels=3, image_size=16, generator=torch.Generator(), width=8, **kw
+    )
 
 
 def test_preparing_batches_equals_training_on_prepared_images():

@@ -94,7 +94,7 @@ def invert(
                 if not torch.isfinite(loss):
                     raise InversionDivergedError(
                         f"the inversion of images {start}..{start + len(target) - 1} diverged at step "
-                        f"{step + 1} (loss {float(loss)}); lower --inversion-lr (now {lr}) or use another "
+                        f"{step + 1} (loss {loss.item()}); lower --inversion-lr (now {lr}) or use another "
                         "--init"
                     )
                 optimizer.zero_grad(set_to_none=True)
