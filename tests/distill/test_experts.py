@@ -32,7 +32,7 @@ def test_buffers_hold_trajectories_and_metadata(buffers, mnist):
     )
     assert metadata["epochs"] == 2 and metadata["lr"] == 0.01 and metadata["num_experts"] == 2
     net = random_network(
-        NetConfig(width=8), num_classes=10, in_channels=1, image_size=32, generator=torch.Generator()
+        NetConfig(width=8), num_classes=10, channels=1, image_size=32, generator=torch.Generator()
     )
     assert metadata["parameters"] == [[n, list(p.shape)] for n, p in net.named_parameters()]
     opened = ExpertBuffers.open(buffers.root)

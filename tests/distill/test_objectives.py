@@ -25,7 +25,7 @@ def tiny_net(seed: int = 0) -> torch.nn.Module:
     return random_network(
         NetConfig(width=4, depth=2),
         num_classes=NUM_CLASSES,
-        in_channels=1,
+        channels=1,
         image_size=SIZE,
         generator=torch.Generator().manual_seed(seed),
     ).double()
@@ -208,7 +208,7 @@ def test_siamese_augmentation_is_reproducible_from_seeds(mnist):
     from glad_distill.objectives import RealData
 
     net = random_network(
-        NetConfig(width=4), num_classes=10, in_channels=1, image_size=32, generator=torch.Generator()
+        NetConfig(width=4), num_classes=10, channels=1, image_size=32, generator=torch.Generator()
     )
     objective = GradientMatching(lambda g: net, RealData(mnist, torch.device("cpu")), DSA(), batch_real=4)
     labels = torch.arange(10)

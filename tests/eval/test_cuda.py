@@ -17,7 +17,7 @@ pytestmark = [
 
 
 def test_seeded_build_on_cuda_equals_the_cpu_build():
-    kwargs = dict(num_classes=10, in_channels=3, image_size=32)
+    kwargs = dict(num_classes=10, channels=3, image_size=32)
     cpu = models.build_architecture("convnet", **kwargs, generator=torch.Generator().manual_seed(2))
     gpu = models.build_architecture(
         "convnet", **kwargs, generator=torch.Generator().manual_seed(2), device="cuda"

@@ -43,10 +43,10 @@ def test_zoo_lists_every_builtin():
 def test_every_architecture_trains_a_step(name, size):
     if size != 32 and name in CIFAR_ONLY:
         with pytest.raises(ValueError, match=f"image_size={size} is not supported"):
-            models.build_architecture(name, num_classes=10, in_channels=3, image_size=size)
+            models.build_architecture(name, num_classes=10, channels=3, image_size=size)
         return
     g = torch.Generator().manual_seed(0)
-    model = models.build_architecture(name, num_classes=7, in_channels=3, image_size=size, generator=g)
+    model = models.build_architecture(name, num_classes=7, channels=3, image_size=size, generator=g)
     batch = 2 if size == 32 else 1  # keep the 128 px cases cheap on CPU
     x = torch.randn(batch, 3, size, size, generator=g, requires_grad=True)
     logits = model(x)
@@ -59,7 +59,7 @@ def test_every_architecture_trains_a_step(name, size):
 @pytest.mark.parametrize("name", ["convnet", "alexnet", "vgg11", "lenet", "resnet18", "mlp", "alexnet_cifar"])
 @pytest.mark.parametrize("size", [28, 32])
 def test_one_channel_digits(name, size):
-    model = models.build_architecture(name, num_classes=10, in_channels=1, image_size=size)
+    model = models.build_architecture(name, num_classes=10, channels=1, image_size=size)
     assert model(torch.rand(2, 1, size, size)).shape == (2, 10)
 
 
@@ -68,19 +68,15 @@ def count(model: nn.Module) -> int:
 
 
 def test_convnet_standard_parameter_counts():
-    assert (
-        count(models.build_architecture("convnet", num_classes=10, in_channels=3, image_size=32)) == 320_010
-    )
-    assert (
-        count(models.build_architecture("convnet", num_classes=10, in_channels=3, image_size=128)) == 615_690
-    )
+    assert count(models.build_architecture("convnet", num_classes=10, channels=3, image_size=32)) == 320_010
+    assert count(models.build_architecture("convnet", num_classes=10, channels=3, image_size=128)) == 615_690
 
 
 @pytest.mark.parametrize(("size", "depth"), [(28, 3), (32, 3), (64, 4), (128, 5), (256, 6)])
 def test_convnet_depth_follows_image_size(size, depth):
     channels = 1 if size == 28 else 3  # a 28 px one-channel digit is padded to 32 px inside (pad 3)
     with torch.device("meta"):
-        net = models.build_architecture("convnet", num_classes=10, in_channels=channels, image_size=size)
+        net = models.build_architecture("convnet", num_classes=10, channels=channels, image_size=size)
     assert net.depth == depth
     assert sum(isinstance(m, nn.Conv2d) for m in net.modules()) == depth
     side = 32 // 2**depth if size == 28 else size // 2**depth
@@ -88,7 +84,7 @@ def test_convnet_depth_follows_image_size(size, depth):
 
 
 def test_convnet_layout_and_parameter_order():
-    net = models.build_architecture("convnet", num_classes=10, in_channels=3, image_size=32, depth=2, width=8)
+    net = models.build_architecture("convnet", num_classes=10, channels=3, image_size=32, depth=2, width=8)
     expected = []
     for block in range(2):
         conv, norm = 4 * block, 4 * block + 1
@@ -112,7 +108,7 @@ def test_convnet_layout_and_parameter_order():
 )  # fmt: skip
 def test_convnet_norm_options(norm, layer_type):
     net = models.build_architecture(
-        "convnet", num_classes=4, in_channels=3, image_size=16, depth=2, width=8, norm=norm
+        "convnet", num_classes=4, channels=3, image_size=16, depth=2, width=8, norm=norm
     )
     norms = [m for m in net.features if isinstance(m, nn.GroupNorm | nn.BatchNorm2d | nn.LayerNorm)]
     if layer_type is None:
@@ -135,7 +131,7 @@ def test_convnet_norm_options(norm, layer_type):
 )
 def test_convnet_act_and_pooling_options(option, value):
     net = models.build_architecture(
-        "convnet", num_classes=4, in_channels=3, image_size=16, depth=2, width=8, **{option: value}
+        "convnet", num_classes=4, channels=3, image_size=16, depth=2, width=8, **{option: value}
     )
     kinds = {"leakyrelu": nn.LeakyReLU, "sigmoid": nn.Sigmoid, "maxpool": nn.MaxPool2d}
     assert any(isinstance(m, kinds[value]) for m in net.features)
@@ -143,7 +139,7 @@ def test_convnet_act_and_pooling_options(option, value):
 
 def test_convnet_pooling_none_keeps_resolution():
     net = models.build_architecture(
-        "convnet", num_classes=4, in_channels=3, image_size=8, depth=2, width=4, pooling="none"
+        "convnet", num_classes=4, channels=3, image_size=8, depth=2, width=4, pooling="none"
     )
     assert net.classifier.in_features == 4 * 8 * 8
 
@@ -155,11 +151,11 @@ def test_convnet_pooling_none_keeps_resolution():
 )  # fmt: skip
 def test_convnet_rejects_bad_options(kw, message):
     with pytest.raises(ValueError, match=message):
-        models.build_architecture("convnet", num_classes=10, in_channels=3, image_size=32, **kw)
+        models.build_architecture("convnet", num_classes=10, channels=3, image_size=32, **kw)
 
 
 def test_convnet_embed_is_flattened_features():
-    net = models.build_architecture("convnet", num_classes=10, in_channels=3, image_size=32, width=16)
+    net = models.build_architecture("convnet", num_classes=10, channels=3, image_size=32, width=16)
     x = torch.randn(2, 3, 32, 32)
     emb = net.embed(x)
     assert emb.shape == (2, net.feature_dim) == (2, 16 * 4 * 4)
@@ -168,9 +164,9 @@ def test_convnet_embed_is_flattened_features():
 
 
 def test_reference_head_sizes():
-    alex = models.build_architecture("alexnet", num_classes=10, in_channels=3, image_size=64)
+    alex = models.build_architecture("alexnet", num_classes=10, channels=3, image_size=64)
     assert alex.fc.in_features == 192 * 8 * 8
-    vgg = models.build_architecture("vgg11", num_classes=10, in_channels=3, image_size=32)
+    vgg = models.build_architecture("vgg11", num_classes=10, channels=3, image_size=32)
     assert vgg.classifier.in_features == 512 * 49
     pooled = vgg.pool(vgg.features(torch.randn(1, 3, 32, 32)))
     assert (
@@ -178,30 +174,30 @@ def test_reference_head_sizes():
     )  # the 1x1 map, replicated
     assert (
         models.build_architecture(
-            "vgg11_cifar", num_classes=10, in_channels=3, image_size=32
+            "vgg11_cifar", num_classes=10, channels=3, image_size=32
         ).classifier.in_features
         == 512
     )
-    res = models.build_architecture("resnet18", num_classes=10, in_channels=3, image_size=32)
+    res = models.build_architecture("resnet18", num_classes=10, channels=3, image_size=32)
     assert res.conv1.kernel_size == (3, 3) and res.conv1.stride == (1, 1) and res.conv1.bias is None
     assert not any(isinstance(m, nn.MaxPool2d) for m in res.modules())
 
 
 def test_vit_variants():
-    vit = models.build_architecture("vit", num_classes=10, in_channels=3, image_size=64)
+    vit = models.build_architecture("vit", num_classes=10, channels=3, image_size=64)
     assert not any(isinstance(m, nn.LayerNorm) for m in vit.modules())
     assert len(vit.layers) == 10 and vit.pos_embedding.shape == (1, 4 * 4 + 1, 512)
     assert vit.layers[0][0].to_qkv.bias is None and vit.layers[0][0].to_qkv.out_features == 3 * 512
-    cifar = models.build_architecture("vit_cifar", num_classes=10, in_channels=3, image_size=32)
+    cifar = models.build_architecture("vit_cifar", num_classes=10, channels=3, image_size=32)
     assert len(cifar.layers) == 6 and cifar.pos_embedding.shape == (1, 8 * 8 + 1, 512)
     assert sum(isinstance(m, nn.LayerNorm) for m in cifar.modules()) == 2 * 6 + 1
     with pytest.raises(ValueError, match="multiple of 16"):
-        models.build_architecture("vit", num_classes=10, in_channels=3, image_size=40)
+        models.build_architecture("vit", num_classes=10, channels=3, image_size=40)
 
 
 def test_vit_patch_order_is_row_col_channel():
     vit = ViT(
-        num_classes=2, in_channels=3, image_size=4, patch=2, dim=8, depth=1, heads=2, dim_head=4, mlp_dim=8
+        num_classes=2, channels=3, image_size=4, patch=2, dim=8, depth=1, heads=2, dim_head=4, mlp_dim=8
     )
     x = torch.arange(3 * 4 * 4, dtype=torch.float32).view(1, 3, 4, 4)
     patches = vit.patchify(x)
@@ -214,13 +210,13 @@ def test_vit_patch_order_is_row_col_channel():
 def test_seeded_build_is_reproducible_and_leaves_global_rng_alone():
     state = torch.get_rng_state()
     a = models.build_architecture(
-        "vit", num_classes=10, in_channels=3, image_size=32, generator=torch.Generator().manual_seed(3)
+        "vit", num_classes=10, channels=3, image_size=32, generator=torch.Generator().manual_seed(3)
     )
     b = models.build_architecture(
-        "vit", num_classes=10, in_channels=3, image_size=32, generator=torch.Generator().manual_seed(3)
+        "vit", num_classes=10, channels=3, image_size=32, generator=torch.Generator().manual_seed(3)
     )
     c = models.build_architecture(
-        "vit", num_classes=10, in_channels=3, image_size=32, generator=torch.Generator().manual_seed(4)
+        "vit", num_classes=10, channels=3, image_size=32, generator=torch.Generator().manual_seed(4)
     )
     assert torch.equal(torch.get_rng_state(), state)
     for (name, pa), pb, pc in zip(a.named_parameters(), b.parameters(), c.parameters(), strict=True):
@@ -232,7 +228,7 @@ def test_seeded_build_is_reproducible_and_leaves_global_rng_alone():
 def test_seeded_init_uses_pytorch_default_distributions():
     g = torch.Generator().manual_seed(0)
     net = models.build_architecture(
-        "convnet", num_classes=10, in_channels=3, image_size=32, norm="batchnorm", generator=g
+        "convnet", num_classes=10, channels=3, image_size=32, norm="batchnorm", generator=g
     )
     conv, bn = net.features[4], net.features[5]
     bound = 1 / math.sqrt(128 * 9)  # kaiming_uniform(a=sqrt(5)) and the bias both give U(-1/sqrt(fan_in), +)
@@ -241,27 +237,49 @@ def test_seeded_init_uses_pytorch_default_distributions():
         assert abs(tensor.mean().item()) < 0.1 * bound
     assert torch.equal(bn.weight, torch.ones(128)) and torch.equal(bn.bias, torch.zeros(128))
     assert torch.equal(bn.running_mean, torch.zeros(128)) and torch.equal(bn.running_var, torch.ones(128))
-    vit = models.build_architecture("vit", num_classes=10, in_channels=3, image_size=32, generator=g)
+    vit = models.build_architecture("vit", num_classes=10, channels=3, image_size=32, generator=g)
     assert 0.9 < vit.pos_embedding.std().item() < 1.1  # N(0, 1), unscaled
 
 
 def test_build_rejects_unknown_names_and_bad_sizes():
     with pytest.raises(ValueError, match="unknown architecture 'resnet50'.*available: .*convnet"):
-        models.build_architecture("resnet50", num_classes=10, in_channels=3, image_size=32)
+        models.build_architecture("resnet50", num_classes=10, channels=3, image_size=32)
     with pytest.raises(ValueError, match="num_classes must be a positive int"):
-        models.build_architecture("convnet", num_classes=0, in_channels=3, image_size=32)
+        models.build_architecture("convnet", num_classes=0, channels=3, image_size=32)
 
 
 def test_register_adds_an_architecture():
     @models.register_architecture("tiny_test_net", default_lr=0.5)
-    def tiny(*, num_classes, in_channels, image_size):
-        return nn.Sequential(nn.Flatten(), nn.Linear(in_channels * image_size * image_size, num_classes))
+    def tiny(*, num_classes, channels, image_size):
+        return nn.Sequential(nn.Flatten(), nn.Linear(channels * image_size * image_size, num_classes))
 
     net = models.build_architecture(
-        "TINY_TEST_NET", num_classes=3, in_channels=1, image_size=4, generator=torch.Generator()
+        "TINY_TEST_NET", num_classes=3, channels=1, image_size=4, generator=torch.Generator()
     )
     assert net(torch.randn(2, 1, 4, 4)).shape == (2, 3)
     assert models.default_lr("tiny_test_net") == 0.5 and "tiny_test_net" in models.available_architectures()
+
+
+def test_in_channels_is_the_deprecated_spelling_of_channels():
+    """build_architecture(in_channels=) and plug-in factories written with `in_channels` still work this
+    release, with a DeprecationWarning, and build the same model."""
+    new = models.build_architecture(
+        "mlp", num_classes=3, channels=2, image_size=4, generator=torch.Generator()
+    )
+    with pytest.deprecated_call(match="use channels"):
+        old = models.build_architecture(
+            "mlp", num_classes=3, in_channels=2, image_size=4, generator=torch.Generator()
+        )
+    pairs = zip(new.state_dict().values(), old.state_dict().values(), strict=True)
+    assert all(torch.equal(a, b) for a, b in pairs)
+
+    @models.register_architecture("old_style_test_net")
+    def old_style(*, num_classes, in_channels, image_size):
+        return nn.Sequential(nn.Flatten(), nn.Linear(in_channels * image_size * image_size, num_classes))
+
+    with pytest.deprecated_call(match="factories take `channels` now"):
+        net = models.build_architecture("old_style_test_net", num_classes=3, channels=2, image_size=4)
+    assert net(torch.randn(5, 2, 4, 4)).shape == (5, 3)
 
 
 class FakeEntryPoint:
@@ -292,8 +310,8 @@ PLUGIN_MODULE = """
 from torch import nn
 
 
-def build(*, num_classes, in_channels, image_size):
-    return nn.Sequential(nn.Flatten(), nn.Linear(in_channels * image_size * image_size, num_classes))
+def build(*, num_classes, channels, image_size):
+    return nn.Sequential(nn.Flatten(), nn.Linear(channels * image_size * image_size, num_classes))
 
 
 build.default_lr = 0.02

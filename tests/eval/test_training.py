@@ -15,7 +15,7 @@ from .helpers import make_dataset
 def small_model(**kw) -> nn.Module:
     """A width-8 ConvNet for 3 classes of 3 x 16 x 16 images (kw: more build options)."""
     return models.build_architecture(
-        "convnet", num_classes=3, in_channels=3, image_size=16, generator=torch.Generator(), width=8, **kw
+        "convnet", num_classes=3, channels=3, image_size=16, generator=torch.Generator(), width=8, **kw
     )
 
 

@@ -19,12 +19,12 @@ def picky_model():
     """A model registered by the test that refuses every size but 16 px."""
 
     @models.register_architecture("picky16")
-    def picky16(*, num_classes, in_channels, image_size):
+    def picky16(*, num_classes, channels, image_size):
         if image_size != 16:
             raise models.UnsupportedImageSize(
                 f"picky16: image_size={image_size} is not supported (16 px only)"
             )
-        return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(in_channels * 256, num_classes))
+        return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(channels * 256, num_classes))
 
     yield "picky16"
     _REGISTRY._items.pop("picky16")
@@ -59,20 +59,20 @@ def test_other_build_errors_still_abort(picky_model):
 
 def test_vit_at_28px_is_unsupported_with_a_fix_and_takes_it_with_patch_4():
     with pytest.raises(models.UnsupportedImageSize, match="--model-option vit.patch=4"):
-        models.build_architecture("vit", num_classes=10, in_channels=1, image_size=28)
+        models.build_architecture("vit", num_classes=10, channels=1, image_size=28)
     g = torch.Generator().manual_seed(0)
-    vit = models.build_architecture("vit", num_classes=10, in_channels=1, image_size=28, patch=4, generator=g)
+    vit = models.build_architecture("vit", num_classes=10, channels=1, image_size=28, patch=4, generator=g)
     assert vit.pos_embedding.shape == (1, 7 * 7 + 1, 512) and vit(torch.rand(2, 1, 28, 28)).shape == (2, 10)
-    cifar = models.build_architecture("vit_cifar", num_classes=10, in_channels=1, image_size=28)
+    cifar = models.build_architecture("vit_cifar", num_classes=10, channels=1, image_size=28)
     assert cifar.pos_embedding.shape == (1, 7 * 7 + 1, 512)
     with pytest.raises(ValueError, match="patch must be a positive int"):
-        models.build_architecture("vit", num_classes=10, in_channels=1, image_size=28, patch=0)
+        models.build_architecture("vit", num_classes=10, channels=1, image_size=28, patch=0)
 
 
 def test_cifar_heads_raise_the_skippable_error():
     for name in ("vgg11_cifar", "resnet18_cifar", "alexnet_cifar"):
         with pytest.raises(models.UnsupportedImageSize, match=f"{name}: image_size=64 is not supported"):
-            models.build_architecture(name, num_classes=10, in_channels=3, image_size=64)
+            models.build_architecture(name, num_classes=10, channels=3, image_size=64)
 
 
 def test_report_without_skips_keeps_its_format():

@@ -51,7 +51,7 @@ STUDENT_FIELDS = (
 def student_description(dataset, net: NetConfig) -> dict[str, Any]:
     """What the experts must match: the dataset, the network and its flat parameter layout."""
     skeleton = network_skeleton(
-        net, num_classes=dataset.num_classes, in_channels=dataset.channels, image_size=dataset.image_size
+        net, num_classes=dataset.num_classes, channels=dataset.channels, image_size=dataset.image_size
     )
     return {
         "dataset": dataset.name,
@@ -166,7 +166,7 @@ def train_experts(
         net = random_network(
             config.net,
             num_classes=dataset.num_classes,
-            in_channels=dataset.channels,
+            channels=dataset.channels,
             image_size=dataset.image_size,
             generator=generator,
             device=device,

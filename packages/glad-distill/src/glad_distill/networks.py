@@ -20,7 +20,7 @@ def random_network(
     net: NetConfig,
     *,
     num_classes: int,
-    in_channels: int,
+    channels: int,
     image_size: int,
     generator: torch.Generator,
     device: torch.device | str = "cpu",
@@ -29,7 +29,7 @@ def random_network(
     return build_architecture(
         net.architecture,
         num_classes=num_classes,
-        in_channels=in_channels,
+        channels=channels,
         image_size=image_size,
         generator=generator,
         device=device,
@@ -37,13 +37,13 @@ def random_network(
     )
 
 
-def network_skeleton(net: NetConfig, *, num_classes: int, in_channels: int, image_size: int) -> nn.Module:
+def network_skeleton(net: NetConfig, *, num_classes: int, channels: int, image_size: int) -> nn.Module:
     """The network on the meta device: parameter names and shapes only (no memory, no random draws)."""
     with torch.device("meta"):
         return build_architecture(
             net.architecture,
             num_classes=num_classes,
-            in_channels=in_channels,
+            channels=channels,
             image_size=image_size,
             **net.build_kwargs(),
         )

@@ -67,7 +67,7 @@ def _network_factory(context: ObjectiveContext) -> Callable[[torch.Generator], t
         return random_network(
             context.config.net,
             num_classes=dataset.num_classes,
-            in_channels=dataset.channels,
+            channels=dataset.channels,
             image_size=dataset.image_size,
             generator=generator,
             device=context.device,

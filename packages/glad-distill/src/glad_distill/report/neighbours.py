@@ -54,7 +54,7 @@ def nearest_real(
     net = build_architecture(
         EMBEDDING,
         num_classes=dataset.num_classes,
-        in_channels=dataset.channels,
+        channels=dataset.channels,
         image_size=dataset.image_size,
         generator=torch.Generator().manual_seed(seed),
         device=device,

@@ -1,7 +1,7 @@
 """The evaluation architecture zoo, looked up by name.
 
 >>> from glad_eval import models
->>> net = models.build_architecture("convnet", num_classes=10, in_channels=3, image_size=32)  # depth 3
+>>> net = models.build_architecture("convnet", num_classes=10, channels=3, image_size=32)  # depth 3
 >>> models.available_architectures()  # convnet, resnet18, vgg11, alexnet, vit, *_cifar, mlp, lenet, plugins
 
 Third-party architectures register with :func:`register_architecture` or the entry-point group
@@ -11,6 +11,8 @@ protocol then skips that architecture and says why).
 """
 
 from __future__ import annotations
+
+import warnings
 
 import torch
 
@@ -23,6 +25,7 @@ from .registry import (
     ENTRY_POINT_GROUP,
     architecture_entry,
     available_architectures,
+    channels_argument,
     default_lr,
     register_architecture,
 )
@@ -43,28 +46,33 @@ def build_architecture(
     name: str,
     *,
     num_classes: int,
-    in_channels: int,
+    channels: int | None = None,
     image_size: int,
     generator: torch.Generator | None = None,
     device: torch.device | str | None = None,
     **kw,
 ) -> torch.nn.Module:
-    """Build architecture ``name`` for ``in_channels`` x ``image_size`` x ``image_size`` inputs and
+    """Build architecture ``name`` for ``channels`` x ``image_size`` x ``image_size`` inputs and
     ``num_classes``.
 
     ``generator``: draw the initial weights from it (PyTorch's default schemes; reproducible, global RNG
     untouched); None uses PyTorch's ordinary initialisation. ``device``: where the model lives (default CPU).
     ``kw`` goes to the architecture (e.g. ConvNet's depth, width, norm, act, pooling). Unknown names raise
-    ValueError listing the zoo.
+    ValueError listing the zoo. (``in_channels=`` is the name before 0.2: accepted with a DeprecationWarning.)
     """
-    for arg, value in (
-        ("num_classes", num_classes),
-        ("in_channels", in_channels),
-        ("image_size", image_size),
-    ):
+    if "in_channels" in kw:
+        warnings.warn(
+            "build_architecture(in_channels=...) is deprecated and will be removed in the next release; use "
+            "channels=...",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        channels = kw.pop("in_channels") if channels is None else channels
+    for arg, value in (("num_classes", num_classes), ("channels", channels), ("image_size", image_size)):
         _check_positive_int(arg, value)
     entry = architecture_entry(name)
-    args = dict(num_classes=num_classes, in_channels=in_channels, image_size=image_size, **kw)
+    args = dict(num_classes=num_classes, image_size=image_size, **kw)
+    args.update(channels_argument(entry, channels))
     if generator is None:
         model = entry.factory(**args)
     else:

@@ -16,10 +16,10 @@ from .registry import register_architecture
 class AlexNet(nn.Module):
     """Input [N, C, H, W] -> logits [N, num_classes]. The first conv gets padding 4 for one-channel inputs."""
 
-    def __init__(self, *, num_classes: int, in_channels: int, image_size: int, cifar: bool = False) -> None:
+    def __init__(self, *, num_classes: int, channels: int, image_size: int, cifar: bool = False) -> None:
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(in_channels, 128, kernel_size=5, padding=first_conv_padding(in_channels, 2)),
+            nn.Conv2d(channels, 128, kernel_size=5, padding=first_conv_padding(channels, 2)),
             nn.ReLU(inplace=True),
             nn.MaxPool2d(kernel_size=2, stride=2),
             nn.Conv2d(128, 192, kernel_size=5, padding=2),
@@ -33,7 +33,7 @@ class AlexNet(nn.Module):
             nn.ReLU(inplace=True),
             nn.MaxPool2d(kernel_size=2, stride=2),
         )
-        shape = feature_shape(self.features, in_channels, image_size)
+        shape = feature_shape(self.features, channels, image_size)
         if min(shape[1:]) < 1 or (cifar and tuple(shape[1:]) != (4, 4)):
             raise UnsupportedImageSize(
                 f"alexnet{'_cifar' if cifar else ''}: image_size={image_size} is not supported "
@@ -53,12 +53,12 @@ class AlexNet(nn.Module):
 
 
 @register_architecture("alexnet")
-def alexnet(*, num_classes: int, in_channels: int, image_size: int) -> AlexNet:
+def alexnet(*, num_classes: int, channels: int, image_size: int) -> AlexNet:
     check_size("alexnet", image_size)
-    return AlexNet(num_classes=num_classes, in_channels=in_channels, image_size=image_size)
+    return AlexNet(num_classes=num_classes, channels=channels, image_size=image_size)
 
 
 @register_architecture("alexnet_cifar")
-def alexnet_cifar(*, num_classes: int, in_channels: int, image_size: int) -> AlexNet:
+def alexnet_cifar(*, num_classes: int, channels: int, image_size: int) -> AlexNet:
     check_size("alexnet_cifar", image_size)
-    return AlexNet(num_classes=num_classes, in_channels=in_channels, image_size=image_size, cifar=True)
+    return AlexNet(num_classes=num_classes, channels=channels, image_size=image_size, cifar=True)

@@ -34,7 +34,7 @@ class ConvNet(nn.Module):
         self,
         *,
         num_classes: int,
-        in_channels: int,
+        channels: int,
         image_size: int,
         depth: int | None = None,
         width: int = 128,
@@ -52,11 +52,11 @@ class ConvNet(nn.Module):
         self.depth, self.width, self.norm, self.act, self.pooling = depth, width, norm, act, pooling
 
         layers: list[nn.Module] = []
-        channels, size = in_channels, image_size
+        width_in, size = channels, image_size
         for d in range(depth):
-            padding = first_conv_padding(in_channels, 1) if d == 0 else 1
-            layers.append(nn.Conv2d(channels, width, kernel_size=3, padding=padding))
-            channels, size = width, conv_out(size, 3, padding)
+            padding = first_conv_padding(channels, 1) if d == 0 else 1
+            layers.append(nn.Conv2d(width_in, width, kernel_size=3, padding=padding))
+            width_in, size = width, conv_out(size, 3, padding)
             norm_layer = make_norm(norm, width, (size, size))
             if norm_layer is not None:
                 layers.append(norm_layer)
@@ -83,5 +83,5 @@ class ConvNet(nn.Module):
 
 
 @register_architecture("convnet")
-def convnet(*, num_classes: int, in_channels: int, image_size: int, **kw) -> ConvNet:
-    return ConvNet(num_classes=num_classes, in_channels=in_channels, image_size=image_size, **kw)
+def convnet(*, num_classes: int, channels: int, image_size: int, **kw) -> ConvNet:
+    return ConvNet(num_classes=num_classes, channels=channels, image_size=image_size, **kw)

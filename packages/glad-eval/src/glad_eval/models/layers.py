@@ -109,9 +109,9 @@ def make_pool(pooling: str) -> nn.Module | None:
     return None if factory is None else factory()
 
 
-def first_conv_padding(in_channels: int, default: int, extra: int = 2) -> int:
+def first_conv_padding(channels: int, default: int, extra: int = 2) -> int:
     """Padding of a zoo network's first conv: one-channel (MNIST-style) inputs get ``extra`` more (§12)."""
-    return default + extra if in_channels == 1 else default
+    return default + extra if channels == 1 else default
 
 
 def conv_out(size: int, kernel: int, padding: int, stride: int = 1) -> int:
@@ -120,9 +120,9 @@ def conv_out(size: int, kernel: int, padding: int, stride: int = 1) -> int:
 
 
 @torch.no_grad()
-def feature_shape(features: nn.Module, in_channels: int, image_size: int) -> torch.Size:
+def feature_shape(features: nn.Module, channels: int, image_size: int) -> torch.Size:
     """Shape [C, H, W] of ``features`` applied to one image, computed on a meta-device copy."""
-    probe = torch.empty(1, in_channels, image_size, image_size, device="meta")
+    probe = torch.empty(1, channels, image_size, image_size, device="meta")
     return copy.deepcopy(features).to("meta")(probe).shape[1:]
 
 

@@ -12,17 +12,17 @@ from .registry import register_architecture
 class LeNet(nn.Module):
     """Input [N, C, H, W] -> logits [N, num_classes]; one-channel inputs get padding 2 in the first conv."""
 
-    def __init__(self, *, num_classes: int, in_channels: int, image_size: int) -> None:
+    def __init__(self, *, num_classes: int, channels: int, image_size: int) -> None:
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(in_channels, 6, kernel_size=5, padding=first_conv_padding(in_channels, 0)),
+            nn.Conv2d(channels, 6, kernel_size=5, padding=first_conv_padding(channels, 0)),
             nn.ReLU(inplace=True),
             nn.MaxPool2d(kernel_size=2, stride=2),
             nn.Conv2d(6, 16, kernel_size=5),
             nn.ReLU(inplace=True),
             nn.MaxPool2d(kernel_size=2, stride=2),
         )
-        shape = feature_shape(self.features, in_channels, image_size)
+        shape = feature_shape(self.features, channels, image_size)
         if min(shape[1:]) < 1:
             raise ValueError(f"lenet: image_size={image_size} is too small; it needs at least 16 px")
         self.fc = nn.Sequential(
@@ -38,6 +38,6 @@ class LeNet(nn.Module):
 
 
 @register_architecture("lenet")
-def lenet(*, num_classes: int, in_channels: int, image_size: int) -> LeNet:
+def lenet(*, num_classes: int, channels: int, image_size: int) -> LeNet:
     check_size("lenet", image_size)
-    return LeNet(num_classes=num_classes, in_channels=in_channels, image_size=image_size)
+    return LeNet(num_classes=num_classes, channels=channels, image_size=image_size)

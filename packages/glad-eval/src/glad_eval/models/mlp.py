@@ -13,12 +13,12 @@ class MLP(nn.Module):
     """Flatten [N, C, H, W] -> Linear(C*H*W, w) -> act -> Linear(w, w) -> act -> Linear(w, K); w = width."""
 
     def __init__(
-        self, *, num_classes: int, in_channels: int, image_size: int, width: int = 128, act: str = "relu"
+        self, *, num_classes: int, channels: int, image_size: int, width: int = 128, act: str = "relu"
     ):
         super().__init__()
         self.features = nn.Sequential(
             nn.Flatten(1),
-            nn.Linear(in_channels * image_size * image_size, width),
+            nn.Linear(channels * image_size * image_size, width),
             make_act(act),
             nn.Linear(width, width),
             make_act(act),
@@ -33,6 +33,6 @@ class MLP(nn.Module):
 
 
 @register_architecture("mlp")
-def mlp(*, num_classes: int, in_channels: int, image_size: int, **kw) -> MLP:
+def mlp(*, num_classes: int, channels: int, image_size: int, **kw) -> MLP:
     check_size("mlp", image_size)
-    return MLP(num_classes=num_classes, in_channels=in_channels, image_size=image_size, **kw)
+    return MLP(num_classes=num_classes, channels=channels, image_size=image_size, **kw)

@@ -1,6 +1,6 @@
 """Architecture registry: names -> factories, with third-party factories found through entry points.
 
-A factory is a callable ``factory(*, num_classes, in_channels, image_size, **kw) -> torch.nn.Module``.
+A factory is a callable ``factory(*, num_classes, channels, image_size, **kw) -> torch.nn.Module``.
 Built-in factories register themselves with :func:`register_architecture`; other packages expose theirs in the
 entry-point group ``glad.architectures`` (the entry point's name is the architecture name, its object the
 factory; an optional ``default_lr`` attribute on the factory sets its evaluation learning rate).
@@ -8,6 +8,8 @@ factory; an optional ``default_lr`` attribute on the factory sets its evaluation
 
 from __future__ import annotations
 
+import inspect
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -60,3 +62,21 @@ def architecture_entry(name: str) -> ArchitectureEntry:
 def default_lr(name: str) -> float:
     """The evaluation learning rate of architecture ``name`` (spec §12: 1e-3, VGG11 variants 1e-4)."""
     return architecture_entry(name).default_lr
+
+
+def channels_argument(entry: ArchitectureEntry, channels: int) -> dict[str, int]:
+    """``{"channels": channels}`` for the factory of ``entry``; for a plug-in factory written before 0.2 (it
+    takes ``in_channels`` and not ``channels``) ``{"in_channels": channels}`` with a DeprecationWarning."""
+    try:
+        parameters = inspect.signature(entry.factory).parameters
+    except (TypeError, ValueError):  # a callable without a signature: assume the current contract
+        return {"channels": channels}
+    if "channels" in parameters or "in_channels" not in parameters:
+        return {"channels": channels}
+    warnings.warn(
+        f"architecture {entry.name!r}: factories take `channels` now, not `in_channels`; rename the "
+        "argument (in_channels is accepted for this release only)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return {"in_channels": channels}

@@ -53,13 +53,13 @@ class ResNet18(nn.Module):
         self,
         *,
         num_classes: int,
-        in_channels: int,
+        channels: int,
         image_size: int,
         norm: str = "instancenorm",
         head: str = "adaptive",
     ) -> None:
         super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, 64, 3, stride=1, padding=1, bias=False)
+        self.conv1 = nn.Conv2d(channels, 64, 3, stride=1, padding=1, bias=False)
         self.bn1 = _norm(norm, 64)
         stages, in_planes = [], 64
         for planes, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
@@ -80,7 +80,7 @@ class ResNet18(nn.Module):
         if head == "cifar":
             shape = feature_shape(
                 nn.Sequential(self.conv1, self.layer1, self.layer2, self.layer3, self.layer4, self.pool),
-                in_channels,
+                channels,
                 image_size,
             )
             if tuple(shape[1:]) != (1, 1):
@@ -100,16 +100,16 @@ class ResNet18(nn.Module):
 
 
 @register_architecture("resnet18")
-def resnet18(*, num_classes: int, in_channels: int, image_size: int, norm: str = "instancenorm") -> ResNet18:
+def resnet18(*, num_classes: int, channels: int, image_size: int, norm: str = "instancenorm") -> ResNet18:
     check_size("resnet18", image_size, minimum=8)
-    return ResNet18(num_classes=num_classes, in_channels=in_channels, image_size=image_size, norm=norm)
+    return ResNet18(num_classes=num_classes, channels=channels, image_size=image_size, norm=norm)
 
 
 @register_architecture("resnet18_cifar")
 def resnet18_cifar(
-    *, num_classes: int, in_channels: int, image_size: int, norm: str = "instancenorm"
+    *, num_classes: int, channels: int, image_size: int, norm: str = "instancenorm"
 ) -> ResNet18:
     check_size("resnet18_cifar", image_size)
     return ResNet18(
-        num_classes=num_classes, in_channels=in_channels, image_size=image_size, norm=norm, head="cifar"
+        num_classes=num_classes, channels=channels, image_size=image_size, norm=norm, head="cifar"
     )

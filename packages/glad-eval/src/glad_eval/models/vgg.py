@@ -22,28 +22,27 @@ class VGG11(nn.Module):
         self,
         *,
         num_classes: int,
-        in_channels: int,
+        channels: int,
         image_size: int,
         norm: str = "instancenorm",
         head: str = "adaptive",
     ) -> None:
         super().__init__()
         layers: list[nn.Module] = []
-        channels = in_channels
-        size = image_size
+        width_in, size = channels, image_size
         for i, item in enumerate(VGG11_LAYOUT):
             if item == "M":
                 layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
                 size //= 2
                 continue
-            padding = first_conv_padding(in_channels, 1) if i == 0 else 1
-            layers.append(nn.Conv2d(channels, item, kernel_size=3, padding=padding))
+            padding = first_conv_padding(channels, 1) if i == 0 else 1
+            layers.append(nn.Conv2d(width_in, item, kernel_size=3, padding=padding))
             size += 2 * padding - 2
             norm_layer = make_norm(norm, item, (size, size))
             if norm_layer is not None:
                 layers.append(norm_layer)
             layers.append(nn.ReLU(inplace=True))
-            channels = item
+            width_in = item
         self.features = nn.Sequential(*layers)
         if head == "adaptive":
             self.pool: nn.Module = nn.AdaptiveMaxPool2d((7, 7))
@@ -53,7 +52,7 @@ class VGG11(nn.Module):
             self.classifier = nn.Linear(512, num_classes)
         else:
             raise ValueError(f"vgg11: head={head!r} is not supported; use 'adaptive' or 'cifar'")
-        shape = feature_shape(self.features, in_channels, image_size)
+        shape = feature_shape(self.features, channels, image_size)
         if min(shape[1:]) < 1 or (head == "cifar" and tuple(shape[1:]) != (1, 1)):
             raise UnsupportedImageSize(
                 f"vgg11{'_cifar' if head == 'cifar' else ''}: image_size={image_size} is not supported "
@@ -72,14 +71,12 @@ class VGG11(nn.Module):
 
 
 @register_architecture("vgg11", default_lr=1e-4)
-def vgg11(*, num_classes: int, in_channels: int, image_size: int, norm: str = "instancenorm") -> VGG11:
+def vgg11(*, num_classes: int, channels: int, image_size: int, norm: str = "instancenorm") -> VGG11:
     check_size("vgg11", image_size)
-    return VGG11(num_classes=num_classes, in_channels=in_channels, image_size=image_size, norm=norm)
+    return VGG11(num_classes=num_classes, channels=channels, image_size=image_size, norm=norm)
 
 
 @register_architecture("vgg11_cifar", default_lr=1e-4)
-def vgg11_cifar(*, num_classes: int, in_channels: int, image_size: int, norm: str = "instancenorm") -> VGG11:
+def vgg11_cifar(*, num_classes: int, channels: int, image_size: int, norm: str = "instancenorm") -> VGG11:
     check_size("vgg11_cifar", image_size)
-    return VGG11(
-        num_classes=num_classes, in_channels=in_channels, image_size=image_size, norm=norm, head="cifar"
-    )
+    return VGG11(num_classes=num_classes, channels=channels, image_size=image_size, norm=norm, head="cifar")

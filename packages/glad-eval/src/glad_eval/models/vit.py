@@ -61,7 +61,7 @@ class ViT(nn.Module):
         self,
         *,
         num_classes: int,
-        in_channels: int,
+        channels: int,
         image_size: int,
         patch: int = 16,
         dim: int = 512,
@@ -76,7 +76,7 @@ class ViT(nn.Module):
         super().__init__()
         self.patch = patch
         num_patches = (image_size // patch) ** 2
-        self.to_patch_embedding = nn.Linear(in_channels * patch * patch, dim)
+        self.to_patch_embedding = nn.Linear(channels * patch * patch, dim)
         self.pos_embedding = nn.Parameter(torch.randn(1, num_patches + 1, dim))
         self.cls_token = nn.Parameter(torch.randn(1, 1, dim))
         self.dropout = GeneratorDropout(emb_dropout)
@@ -136,17 +136,15 @@ def _check_patch(name: str, image_size: int, patch) -> None:
 
 
 @register_architecture("vit")
-def vit(*, num_classes: int, in_channels: int, image_size: int, patch: int = 16, **kw) -> ViT:
+def vit(*, num_classes: int, channels: int, image_size: int, patch: int = 16, **kw) -> ViT:
     """GLaD's ViT (patch 16); another ``patch`` (e.g. 4 for 28 px digits) lets it take any side it divides."""
     _check_patch("vit", image_size, patch)
-    return ViT(num_classes=num_classes, in_channels=in_channels, image_size=image_size, patch=patch, **kw)
+    return ViT(num_classes=num_classes, channels=channels, image_size=image_size, patch=patch, **kw)
 
 
 @register_architecture("vit_cifar")
-def vit_cifar(*, num_classes: int, in_channels: int, image_size: int, patch: int = 4, **kw) -> ViT:
+def vit_cifar(*, num_classes: int, channels: int, image_size: int, patch: int = 4, **kw) -> ViT:
     """ViTCIFAR: patch 4 (so it takes 28 and 32 px), depth 6, pre-norm LayerNorm."""
     _check_patch("vit_cifar", image_size, patch)
     options = dict(depth=6, layer_norm=True) | kw
-    return ViT(
-        num_classes=num_classes, in_channels=in_channels, image_size=image_size, patch=patch, **options
-    )
+    return ViT(num_classes=num_classes, channels=channels, image_size=image_size, patch=patch, **options)

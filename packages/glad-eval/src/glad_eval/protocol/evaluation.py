@@ -32,7 +32,7 @@ def check_models_fit(dataset: Dataset, config: EvalConfig) -> dict[str, str]:
                 models.build_architecture(
                     name,
                     num_classes=dataset.num_classes,
-                    in_channels=dataset.channels,
+                    channels=dataset.channels,
                     image_size=dataset.image_size,
                     **config.model_kwargs.get(name, {}),
                 )

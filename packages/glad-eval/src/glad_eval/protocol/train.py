@@ -44,7 +44,7 @@ def build_model(job: Job, dataset: Dataset, config: EvalConfig, device: torch.de
     return models.build_architecture(
         job.model,
         num_classes=dataset.num_classes,
-        in_channels=dataset.channels,
+        channels=dataset.channels,
         image_size=dataset.image_size,
         generator=job_generator(config.seed, job.model, job.index, "init"),
         device=device,
