@@ -54,8 +54,9 @@ def images01_to_uint8(images01: torch.Tensor) -> torch.Tensor:
 
 
 def uint8_to_images01(pictures: torch.Tensor) -> torch.Tensor:
-    """uint8 pictures -> float32 in [0, 1]: ``pictures / 255``, same shape and device."""
-    return pictures.float() / 255.0
+    """uint8 pictures -> float32 in [0, 1]: ``pictures / 255``, same shape and device (one new tensor,
+    divided in place: this runs on whole datasets)."""
+    return pictures.to(torch.float32, copy=True).div_(255.0)
 
 
 def image01_to_pil(image01: torch.Tensor) -> Image.Image:
