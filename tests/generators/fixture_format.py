@@ -5,55 +5,26 @@ fixtures: `generator_class`, `mapping` (attributes, `layers` with the FC attribu
 `synthesis` (`attributes_after_superres`, `input`, `layer_names`, `layers`); `weights.safetensors` holds the
 official state_dict. It exists only in ../shared/fixtures (and in what `official_layout.write_generator_dir`
 writes), so it is read here rather than by `glad_generators.load`; the attributes go through the library's own
-attribute -> config path (`config_from_attributes`, the one official pickles use).
+attribute -> config path (`config_from_attributes`, the one official pickles use). The dump's parsing
+(`is_attribute_dump`, `attributes_from_dump`) is, for this release, the one of load's deprecated path
+(glad_generators.persistence.attribute_dump); it moves here when that path is removed.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import torch
 from glad_generators.build import from_state_dict
 from glad_generators.config import GeneratorConfig
 from glad_generators.nn import StyleGANXL
-from glad_generators.persistence.official_attributes import OfficialAttributes, config_from_attributes
+from glad_generators.persistence.attribute_dump import attributes_from_dump, is_attribute_dump
+from glad_generators.persistence.official_attributes import config_from_attributes
 from safetensors.torch import load_file
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
-
-
-def is_attribute_dump(data: Any) -> bool:
-    """Whether parsed config.json data is an official attribute dump."""
-    return isinstance(data, dict) and "generator_class" in data and "synthesis" in data and "mapping" in data
-
-
-def attributes_from_dump(data: dict[str, Any], source: dict[str, Any]) -> OfficialAttributes:
-    """The official objects' attributes that an attribute dump records."""
-    mapping, synthesis = data["mapping"], data["synthesis"]
-    mapping_attrs = {
-        **mapping.get("init_kwargs", {}),
-        **{k: v for k, v in mapping.items() if not isinstance(v, dict)},
-    }
-    mapping_attrs["num_ws"] = mapping.get(
-        "num_ws_after_superres", data.get("num_ws", mapping_attrs.get("num_ws"))
-    )
-    synthesis_attrs = {
-        **synthesis.get("attributes_after_superres", {}),
-        "layer_names": synthesis["layer_names"],
-    }
-    return OfficialAttributes(
-        generator={"img_resolution": data.get("img_resolution"), "img_channels": data.get("img_channels")},
-        mapping=mapping_attrs,
-        mapping_fcs=mapping.get("layers", {}),
-        embed_shape=(mapping.get("embed_num_embeddings", 1000), mapping.get("embed_dim", 320)),
-        synthesis=synthesis_attrs,
-        input=synthesis["input"],
-        layers=synthesis["layers"],
-        source=source,
-    )
 
 
 def read_fixture(directory: str | Path) -> tuple[GeneratorConfig, dict[str, torch.Tensor]]:

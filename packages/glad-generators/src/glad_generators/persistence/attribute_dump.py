@@ -1,7 +1,7 @@
 """Deprecated (removed in the next release): read an official generator described by an attribute dump.
 
-Only `glad_generators.load`'s deprecated attribute-dump path uses this; the tests read the fixtures with
-tests/generators/fixture_format.py.
+Only `glad_generators.load`'s deprecated attribute-dump path uses this, and, for this release, the tests'
+fixture reader (tests/generators/fixture_format.py) borrows its parsing rather than keeping a copy.
 
 The dump format is the one of `fixtures/<gen>/config.json`: `generator_class`, `mapping` (attributes, `layers`
 with the FC attributes, `num_ws_after_superres`), `synthesis` (`attributes_after_superres`, `input`,
