@@ -1,10 +1,10 @@
-"""Does an architecture learn from the set it is evaluated on? glad-eval's protocol, with the training curve kept.
+"""Does an architecture learn from the set it is evaluated on? glad-eval's protocol, training curve kept.
 
 For each set (a run directory, an images.safetensors or an ImageFolder) and each fresh model (the same
 initialisation, shuffling and DSA draws as ``glad-eval --seed S``, so index 0 reproduces glad-eval's first
 model), this trains ``--model`` for every ``--epochs`` value and prints: the test accuracy of the EMA model
-(glad-eval's number), the EMA model's accuracy on the set's own un-augmented images (did it fit them?), and the
-training loss (DSA-augmented batches, as trained) of the first and last epochs. Chance is 100 / classes.
+(glad-eval's number), the EMA model's accuracy on the set's own un-augmented images (did it fit them?), and
+the training loss (DSA-augmented batches, as trained) of the first and last epochs. Chance is 100 / classes.
 
 A row where an architecture scores near chance is only evidence about the images if that architecture fitted
 them; this separates "the set teaches nothing" from "the model did not train".
@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 
 import torch
-
 from glad_eval.artifacts import load_distilled
 from glad_eval.data import load_dataset
 from glad_eval.protocol import EvalConfig
@@ -55,6 +54,11 @@ def set_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> fl
     return 100.0 * float((model(x).argmax(dim=1) == y).float().mean())
 
 
+def losses_recorder(losses: list[float]):
+    """An on_epoch hook appending each epoch's mean training loss to ``losses``."""
+    return lambda epoch, loss, lr: losses.append(loss)
+
+
 def check_set(path: str, args: argparse.Namespace, epochs_list: list[int]) -> list[dict]:
     """Train ``args.seeds`` fresh models per epoch count on the set at ``path``; one record per model."""
     distilled = load_distilled(path)
@@ -72,7 +76,8 @@ def check_set(path: str, args: argparse.Namespace, epochs_list: list[int]) -> li
         config.validate()
         for index in range(args.seeds):
             job = Job(args.model, index)
-            losses: list[float] = []
+            losses: list[float] = []  # one per epoch
+            on_epoch = losses_recorder(losses)
             started = time.perf_counter()
             model = build_model(job, dataset, config, torch.device("cpu"))
             ema = train_model(
@@ -82,7 +87,7 @@ def check_set(path: str, args: argparse.Namespace, epochs_list: list[int]) -> li
                 lr=config.lr_for(args.model),
                 config=config,
                 generator=job_generator(config.seed, job.model, job.index, "train"),
-                on_epoch=lambda epoch, loss, lr: losses.append(loss),
+                on_epoch=on_epoch,
             )
             record = {
                 "set": str(path),
@@ -102,7 +107,8 @@ def check_set(path: str, args: argparse.Namespace, epochs_list: list[int]) -> li
                 "seconds": time.perf_counter() - started,
             }
             print(
-                f"{Path(path).name:>22} {args.model} {epochs:5d} ep #{index}: test {record['test_accuracy']:6.2f}"
+                f"{Path(path).name:>22} {args.model} {epochs:5d} ep #{index}: "
+                f"test {record['test_accuracy']:6.2f}"
                 f"  fit {record['set_accuracy']:6.1f}  loss {record['first_loss']:.3f} -> "
                 f"{record['last_loss']:.3f}  ({record['seconds']:.0f} s)",
                 flush=True,
@@ -112,7 +118,8 @@ def check_set(path: str, args: argparse.Namespace, epochs_list: list[int]) -> li
 
 
 def summary(records: list[dict]) -> str:
-    """Per (set, epochs): mean test accuracy, models that fitted their set (>= 90%) and at chance (< chance+2)."""
+    """Per (set, epochs): mean test accuracy, models that fitted their set (>= 90%), models at chance (within
+    2 points)."""
     lines = [
         "| set | epochs | test accuracy (per model) | mean | fitted the set | at chance |",
         "|---|---|---|---|---|---|",

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from glad_eval.artifacts import save_distilled
 from glad_eval.data import load_dataset
 from glad_eval.protocol import EvalConfig, evaluate
