@@ -27,8 +27,7 @@ import torch
 from glad_eval.artifacts import load_distilled
 from glad_eval.data import load_dataset
 from glad_eval.protocol import EvalConfig
-from glad_eval.protocol.train import Job, build_model, test_accuracy, train_model
-from glad_eval.seeding import job_generator
+from glad_eval.protocol.train import Job, test_accuracy, train_job
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -79,16 +78,7 @@ def check_set(path: str, args: argparse.Namespace, epochs_list: list[int]) -> li
             losses: list[float] = []  # one per epoch
             on_epoch = losses_recorder(losses)
             started = time.perf_counter()
-            model = build_model(job, dataset, config, torch.device("cpu"))
-            ema = train_model(
-                model,
-                x,
-                y,
-                lr=config.lr_for(args.model),
-                config=config,
-                generator=job_generator(config.seed, job.model, job.index, "train"),
-                on_epoch=on_epoch,
-            )
+            ema = train_job(job, x, y, dataset, config, torch.device("cpu"), on_epoch=on_epoch)
             record = {
                 "set": str(path),
                 "dataset": name,

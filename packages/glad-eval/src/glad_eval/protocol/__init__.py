@@ -12,7 +12,7 @@ from .ema import EMA
 from .evaluation import check_models_fit, evaluate
 from .report import EvalReport, ModelResult
 from .schedule import ema_decay, lr_factor
-from .train import Job, JobResult, build_model, run_job, test_accuracy, train_model
+from .train import Job, JobResult, build_model, run_job, test_accuracy, train_job, train_model
 from .whole import evaluate_real_train_set
 
 __all__ = [
@@ -32,5 +32,6 @@ __all__ = [
     "lr_factor",
     "run_job",
     "test_accuracy",
+    "train_job",
     "train_model",
 ]

@@ -104,6 +104,32 @@ def test_accuracy(model: torch.nn.Module, dataset: Dataset, device: torch.device
     return 100.0 * correct / len(test)
 
 
+def train_job(
+    job: Job,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    dataset: Dataset,
+    config: EvalConfig,
+    device: torch.device,
+    *,
+    progress: tqdm | None = None,
+    on_epoch: EpochHook | None = None,
+) -> EMA:
+    """Build job's fresh model and train it on normalised images ``x`` [N, C, H, W] / labels ``y`` [N] (on
+    ``device``) with job's learning rate and training generator; returns its EMA. ``progress``/``on_epoch``:
+    see train_model."""
+    return train_model(
+        build_model(job, dataset, config, device),
+        x,
+        y,
+        lr=config.lr_for(job.model),
+        config=config,
+        generator=job_generator(config.seed, job.model, job.index, "train"),
+        progress=progress,
+        on_epoch=on_epoch,
+    )
+
+
 def run_job(
     job: Job,
     images01: torch.Tensor,
@@ -118,7 +144,6 @@ def run_job(
 ) -> float:
     """Train job's fresh model on the distilled set, test its EMA; returns the accuracy in percent.
     ``on_epoch``: see train_model."""
-    model = build_model(job, dataset, config, device)
     x = dataset.normalize(images01.to(device=device, dtype=torch.float32))
     y = labels.to(device=device, dtype=torch.int64)
     bar = tqdm(
@@ -130,14 +155,5 @@ def run_job(
         position=position,
     )
     with bar:
-        ema = train_model(
-            model,
-            x,
-            y,
-            lr=config.lr_for(job.model),
-            config=config,
-            generator=job_generator(config.seed, job.model, job.index, "train"),
-            progress=bar,
-            on_epoch=on_epoch,
-        )
+        ema = train_job(job, x, y, dataset, config, device, progress=bar, on_epoch=on_epoch)
     return test_accuracy(ema.model, dataset, device, config.test_batch_size)
