@@ -22,6 +22,7 @@ ROW_LABELS = {
     "pixel-dc": "pixel DC",
     "glad-dm": "GLaD DM",
     "glad-dc": "GLaD DC",
+    "glad-dc-100": "GLaD DC (100 it.)",
 }
 RESULTS = Path("eval") / "results.json"
 ROW_FILE = "row.json"
