@@ -42,6 +42,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--epochs", default="150", help="comma-separated training lengths (default 150)")
     p.add_argument("--lr", type=float, help="learning rate (default: the zoo's for --model)")
     p.add_argument("--seed", type=int, default=0, help="glad-eval's --seed (default 0)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:K (default cpu)")
     p.add_argument("--json", help="also write the records here")
     return p.parse_args(argv)
 
@@ -65,11 +66,14 @@ def check_set(path: str, args: argparse.Namespace, epochs_list: list[int]) -> li
     if not name:
         raise ValueError(f"{path}: the set names no dataset; pass --dataset")
     dataset = load_dataset(name, root=args.data_root, image_size=distilled.images.shape[-1], progress=False)
-    x = dataset.normalize(distilled.images.to(torch.float32))
-    y = distilled.labels.to(torch.int64)
+    device = torch.device(args.device)
+    x = dataset.normalize(distilled.images.to(device=device, dtype=torch.float32))
+    y = distilled.labels.to(device=device, dtype=torch.int64)
     records = []
     for epochs in epochs_list:
-        config = EvalConfig(models=(args.model,), num_seeds=args.seeds, epochs=epochs, seed=args.seed)
+        config = EvalConfig(
+            models=(args.model,), num_seeds=args.seeds, epochs=epochs, seed=args.seed, device=args.device
+        )
         if args.lr is not None:
             config.lrs = {args.model: args.lr}
         config.validate()
@@ -78,7 +82,7 @@ def check_set(path: str, args: argparse.Namespace, epochs_list: list[int]) -> li
             losses: list[float] = []  # one per epoch
             on_epoch = losses_recorder(losses)
             started = time.perf_counter()
-            ema = train_job(job, x, y, dataset, config, torch.device("cpu"), on_epoch=on_epoch)
+            ema = train_job(job, x, y, dataset, config, device, on_epoch=on_epoch)
             record = {
                 "set": str(path),
                 "dataset": name,
@@ -87,9 +91,7 @@ def check_set(path: str, args: argparse.Namespace, epochs_list: list[int]) -> li
                 "lr": config.lr_for(args.model),
                 "epochs": epochs,
                 "index": index,
-                "test_accuracy": test_accuracy(
-                    ema.model, dataset, torch.device("cpu"), config.test_batch_size
-                ),
+                "test_accuracy": test_accuracy(ema.model, dataset, device, config.test_batch_size),
                 "set_accuracy": set_accuracy(ema.model, x, y),
                 "first_loss": losses[0],
                 "last_loss": losses[-1],
@@ -107,25 +109,36 @@ def check_set(path: str, args: argparse.Namespace, epochs_list: list[int]) -> li
     return records
 
 
+def _groups(records: list[dict]) -> dict[tuple[str, int], list[dict]]:
+    """Records grouped by (set, epochs), in first-seen order."""
+    groups: dict[tuple[str, int], list[dict]] = {}
+    for r in records:
+        groups.setdefault((r["set"], r["epochs"]), []).append(r)
+    return groups
+
+
 def summary(records: list[dict]) -> str:
-    """Per (set, epochs): mean test accuracy, models that fitted their set (>= 90%), models at chance (within
-    2 points)."""
-    lines = [
+    """Two markdown tables per (set, epochs): test accuracy per model and its mean, models that fitted their
+    set (>= 90%) and models at chance (within 2 points); then each model's first -> last training loss."""
+    accuracy = [
         "| set | epochs | test accuracy (per model) | mean | fitted the set | at chance |",
         "|---|---|---|---|---|---|",
     ]
-    keys = dict.fromkeys((r["set"], r["epochs"]) for r in records)
-    for path, epochs in keys:
-        group = [r for r in records if r["set"] == path and r["epochs"] == epochs]
+    losses = [
+        "| set | epochs | training loss, first → last epoch (per model) |",
+        "|---|---|---|",
+    ]
+    for (path, epochs), group in _groups(records).items():
         accs = [r["test_accuracy"] for r in group]
         fitted = sum(r["set_accuracy"] >= 90.0 for r in group)
         chance = sum(r["test_accuracy"] < r["chance"] + 2.0 for r in group)
-        mean = sum(accs) / len(accs)
-        lines.append(
-            f"| {Path(path).name} | {epochs} | {' / '.join(f'{a:.1f}' for a in accs)} | {mean:.1f} | "
-            f"{fitted} of {len(group)} | {chance} of {len(group)} |"
+        accuracy.append(
+            f"| {Path(path).name} | {epochs} | {' / '.join(f'{a:.1f}' for a in accs)} | "
+            f"{sum(accs) / len(accs):.1f} | {fitted} of {len(group)} | {chance} of {len(group)} |"
         )
-    return "\n".join(lines)
+        curve = " / ".join(f"{r['first_loss']:.3f} → {r['last_loss']:.3f}" for r in group)
+        losses.append(f"| {Path(path).name} | {epochs} | {curve} |")
+    return "\n".join([*accuracy, "", *losses])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,7 +43,9 @@ def test_first_model_reproduces_glad_eval_and_records_the_fit(tiny_set, tmp_path
     assert record["epochs"] == 3 and record["images"] == 10 and record["chance"] == 10.0
     assert 0.0 <= record["set_accuracy"] <= 100.0
     assert record["first_loss"] > 0 and record["last_loss"] > 0
-    assert "| set | epochs |" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "| set | epochs | test accuracy" in out
+    assert f"| set | 3 | {record['first_loss']:.3f} → {record['last_loss']:.3f} |" in out
 
 
 def test_bad_epochs_are_refused(tiny_set, capsys):
