@@ -27,6 +27,7 @@ import torch
 from glad_eval.artifacts import load_distilled
 from glad_eval.data import load_dataset
 from glad_eval.protocol import EvalConfig
+from glad_eval.protocol.config import check_device
 from glad_eval.protocol.train import Job, test_accuracy, train_job
 
 
@@ -147,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         epochs_list = [int(e) for e in args.epochs.split(",") if e.strip()]
         if not epochs_list or min(epochs_list) < 1 or args.seeds < 1:
             raise ValueError(f"--epochs {args.epochs!r} / --seeds {args.seeds}: expected positive integers")
+        check_device(args.device)  # before any set is read
         records = [r for path in args.sets for r in check_set(path, args, epochs_list)]
     except (ValueError, FileNotFoundError) as exc:
         print(f"fit_check: error: {exc}", file=sys.stderr)

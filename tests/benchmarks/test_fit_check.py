@@ -52,3 +52,9 @@ def test_bad_epochs_are_refused(tiny_set, capsys):
     path = tiny_set[0]
     assert fit_check.main([str(path), "--epochs", "0"]) == 2
     assert "fit_check: error: --epochs '0'" in capsys.readouterr().err
+
+
+def test_an_absent_device_is_refused_before_any_training(tiny_set, capsys):
+    assert fit_check.main([str(tiny_set[0]), "--device", "cuda:99"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("fit_check: error: ") and "cuda:99" in err and "Traceback" not in err
